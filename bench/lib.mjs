@@ -1,0 +1,118 @@
+// Shared benchmark helpers: generated workspaces, the bare-git floor, percentiles, and a results table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const BIN = path.join(ROOT, 'bin', 'orchestra.js');
+export const env = { ...process.env, NO_COLOR: '1' };
+delete env.ORCHESTRA_AS;
+
+export function git(cwd, args) {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function tmp(prefix = 'orchestra-bench-') {
+  return realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+export function cli(cwd, args, extraEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`orchestra ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * A workspace with `n` generated docs (a realistic mix: orders, reports, doubts, answers), committed in one
+ * commit. `archived` more docs go to .orchestra/archive/.
+ */
+export function generateWorkspace(n, { archived = 0, workers = ['worker-core', 'worker-infra', 'worker-nlp', 'worker-ui'] } = {}) {
+  const dir = tmp();
+  git(dir, ['init', '-q', '-b', 'main']);
+  git(dir, ['config', 'user.name', 'Bench']);
+  git(dir, ['config', 'user.email', 'bench@example.com']);
+  git(dir, ['config', 'commit.gpgsign', 'false']);
+  cli(dir, ['init', '--workers', workers.join(',')]);
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const write = (base, i) => {
+    const w = workers[i % workers.length];
+    const t = new Date(start + i * 60_000).toISOString().replace(/\.000Z$/, 'Z');
+    const stamp = t.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const kind = i % 4;
+    const orderId = `${stamp}-order-task-${i - kind}-b${(i - kind) % 1000}`;
+    let id, fm;
+    if (kind === 0) {
+      id = `${stamp}-order-task-${i}-b${i % 1000}`;
+      fm = `type: order\ntitle: Task ${i}\nfrom: lead\nto: ${w}\npriority: medium\nstatus: completed\ncreated: ${t}`;
+    } else if (kind === 1) {
+      id = `${stamp}-report-task-${i}-r${i % 1000}`;
+      fm = `type: report\ntitle: Done task ${i}\nfrom: ${w}\nto: daemon\nre: ${orderId}\noutcome: completed\ncreated: ${t}`;
+    } else if (kind === 2) {
+      id = `${stamp}-doubt-q-${i}-d${i % 1000}`;
+      fm = `type: doubt\ntitle: Question ${i}\nfrom: ${w}\nto: daemon\ncreated: ${t}`;
+    } else {
+      const doubtId = `${new Date(start + (i - 1) * 60_000).toISOString().replace(/\.000Z$/, 'Z').replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-doubt-q-${i - 1}-d${(i - 1) % 1000}`;
+      id = `${stamp}-answer-q-${i}-a${i % 1000}`;
+      fm = `type: answer\ntitle: Re question ${i - 1}\nfrom: daemon\nto: ${w}\nre: ${doubtId}\ncreated: ${t}`;
+    }
+    // Keep each worker folder's docs in its own thread: the folder of a doc is its worker.
+    const folder = path.join(base, w);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `${id}.md`), `---\n${fm}\n---\n\nGenerated body for doc ${i}.\nDone when the generated criteria hold.\n`);
+  };
+  for (let i = 0; i < archived; i++) write(path.join(dir, '.orchestra', 'archive'), i);
+  for (let i = archived; i < archived + n; i++) write(path.join(dir, '.orchestra', 'docs'), i);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', `bench: ${n} docs`]);
+  return dir;
+}
+
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export function ms(hr) {
+  return Number(hr) / 1e6;
+}
+
+export function time(fn) {
+  const t = process.hrtime.bigint();
+  fn();
+  return ms(process.hrtime.bigint() - t);
+}
+
+/** The floor most figures compare to: `git add <file> && git commit` of one new file, through a shell. */
+export function bareCommit(dir, i) {
+  const f = `bench-floor-${process.pid}-${i}.txt`;
+  writeFileSync(path.join(dir, f), `floor ${i}\n`);
+  return time(() => execFileSync('sh', ['-c', `git add -- "${f}" && git commit -q -m "floor ${i}" -- "${f}"`], { cwd: dir, stdio: 'ignore' }));
+}
+
+export function median(values) {
+  return percentile(values, 50);
+}
+
+const rows = [];
+/** Records a figure next to its floor and target; printed by `report()`. */
+export function record(name, value, floor, target, unit = 'ms') {
+  const ratio = floor ? value / floor : undefined;
+  rows.push({ name, value, floor, ratio, target, unit, ok: target === undefined || ratio === undefined ? undefined : ratio <= target });
+}
+
+export function recordAbsolute(name, value, limit, unit) {
+  rows.push({ name, value, floor: undefined, ratio: undefined, target: limit, unit, ok: limit === undefined ? undefined : value <= limit, absolute: true });
+}
+
+export function report(title) {
+  const fmt = (v, unit) => (v === undefined ? '' : `${v.toFixed(v < 10 ? 2 : 1)} ${unit}`);
+  console.log(`\n## ${title}\n`);
+  console.log('| figure | measured | floor | ratio | target | |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows.splice(0)) {
+    const target = r.target === undefined ? '' : r.absolute ? `≤ ${r.target} ${r.unit}` : `≤ ${r.target}×`;
+    console.log(`| ${r.name} | ${fmt(r.value, r.unit)} | ${fmt(r.floor, r.unit)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} | ${target} | ${r.ok === undefined ? '' : r.ok ? '✔' : '✖'} |`);
+  }
+}

@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { DOC_TYPES } from '../../core/doc.js';
+import { inboxOf } from '../../core/state.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { isValidId } from '../../core/ids.js';
+import { docFull, docJson, docLine } from '../format.js';
+import type { Register } from '../program.js';
+
+const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'cancelled', 'open', 'answered', 'resolved', 'ready'];
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${v}" is not a positive whole number`);
+  return n;
+}
+
+export const registerReadCommands: Register = (program, ctx) => {
+  program
+    .command('show')
+    .description('print one doc in full')
+    .argument('<id>', 'doc id')
+    .addHelpText('after', '\nExample:\n  $ orchestra show 20261124-214000-order-optimize-propagation-k3f9')
+    .action(async (id: string, _opts, cmd: Command) => {
+      const c = ctx(cmd);
+      if (!isValidId(id)) throw new UsageError(`"${id}" is not a valid doc id: ids use letters, digits, ".", "_" and "-"`);
+      const loaded = await c.load();
+      const doc = loaded.derived.byId.get(id);
+      if (!doc) throw new NotFoundError(`no doc "${id}" (see \`orchestra list\`)`);
+      c.io.out(c.json ? JSON.stringify(docJson(doc, loaded.derived, true)) : docFull(doc, loaded.derived));
+    });
+
+  program
+    .command('list')
+    .description('list docs, oldest first (filters combine)')
+    .option('--worker <w>', 'only this worker\'s thread')
+    .option('--type <t>', `only this type: ${DOC_TYPES.join(', ')}`)
+    .option('--state <s>', `only docs in this derived state: ${STATES.join(', ')}`)
+    .option('--limit <n>', 'only the newest n', positiveInt)
+    .option('--archived', 'include archived docs (default: only when --json)')
+    .addHelpText('after', '\nExample:\n  $ orchestra list --worker worker-core --type order --state waiting --json')
+    .action(async (opts, cmd: Command) => {
+      const c = ctx(cmd);
+      if (opts.worker) c.requireWorker(opts.worker);
+      if (opts.type && !(DOC_TYPES as readonly string[]).includes(opts.type)) throw new UsageError(`unknown type "${opts.type}": use ${DOC_TYPES.join(', ')}`);
+      if (opts.state && !STATES.includes(opts.state)) throw new UsageError(`unknown state "${opts.state}": use ${STATES.join(', ')}`);
+      const loaded = await c.load();
+      let docs = loaded.docs;
+      if (opts.worker) docs = docs.filter((d) => d.worker === opts.worker);
+      if (opts.type) docs = docs.filter((d) => d.type === opts.type);
+      if (opts.state) {
+        const want = opts.state === 'ready' ? 'pending' : opts.state;
+        docs = docs.filter((d) => loaded.derived.stateOf(d) === want);
+      }
+      if (opts.limit) docs = docs.slice(-opts.limit);
+      if (c.json) {
+        c.io.out(JSON.stringify(docs.map((d) => docJson(d, loaded.derived))));
+        return;
+      }
+      if (!docs.length) c.io.err('no docs match');
+      c.io.out(docs.map((d) => docLine(d, loaded.derived)).join('\n'));
+    });
+
+  program
+    .command('pending')
+    .description("a worker's inbox: ready orders (by priority, then age), waiting orders, unread answers")
+    .argument('<worker>', 'worker name')
+    .addHelpText('after', '\nExample:\n  $ orchestra pending worker-nlp --json')
+    .action(async (worker: string, _opts, cmd: Command) => {
+      const c = ctx(cmd);
+      c.requireWorker(worker);
+      const loaded = await c.load({ liveOnly: true });
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const j = (d: (typeof inbox.ready)[number]) => docJson(d, loaded.derived);
+      if (c.json) {
+        c.io.out(JSON.stringify({ worker, ready: inbox.ready.map(j), waiting: inbox.waiting.map(j), answers: inbox.answers.map(j), inProgress: inbox.inProgress.map(j), blocked: inbox.blocked.map(j) }));
+        return;
+      }
+      const section = (title: string, docs: typeof inbox.ready, extra?: (d: (typeof docs)[number]) => string) => {
+        if (!docs.length) return;
+        c.io.out(pc.bold(`${title} (${docs.length})`));
+        for (const d of docs) c.io.out(`${docLine(d, loaded.derived)}${extra ? `\n      ${extra(d)}` : ''}`);
+      };
+      section('In progress', inbox.inProgress);
+      section('Ready', inbox.ready);
+      section('Waiting', inbox.waiting, (d) => pc.yellow(`waits on ${loaded.derived.orders.get(d.id)?.waitingOn.join(', ')}`));
+      section('Blocked', inbox.blocked);
+      section('Unread answers', inbox.answers, (d) => `orchestra show ${d.id}`);
+      if (!inbox.inProgress.length && !inbox.ready.length && !inbox.waiting.length && !inbox.answers.length && !inbox.blocked.length) {
+        c.io.out(`nothing pending for ${worker}`);
+      }
+    });
+
+  program
+    .command('next')
+    .description("the most important ready order of a worker, in full")
+    .argument('<worker>', 'worker name')
+    .addHelpText('after', '\nExample:\n  $ orchestra --as worker-core next worker-core')
+    .action(async (worker: string, _opts, cmd: Command) => {
+      const c = ctx(cmd);
+      c.requireWorker(worker);
+      const loaded = await c.load({ liveOnly: true });
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const next = inbox.ready[0];
+      if (c.json) {
+        c.io.out(JSON.stringify(next ? docJson(next, loaded.derived, true) : null));
+        return;
+      }
+      if (!next) {
+        const why = inbox.inProgress.length
+          ? `${worker} has an order in progress: ${inbox.inProgress[0].id}`
+          : inbox.waiting.length
+            ? `${inbox.waiting.length} order(s) waiting on others (see \`orchestra pending ${worker}\`)`
+            : 'nothing to do';
+        c.io.out(`no ready order for ${worker}: ${why}`);
+        return;
+      }
+      c.io.out(docFull(next, loaded.derived));
+      c.io.out(pc.dim(`\nStart it:  orchestra --as ${worker} start ${next.id}\nReport:    orchestra --as ${worker} report ${next.id} --body "..."`));
+    });
+};

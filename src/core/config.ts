@@ -1,0 +1,263 @@
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import type { Problem } from '../errors.js';
+import { DURATION_HINT, parseDuration } from './duration.js';
+
+export const CONFIG_FILE = 'orchestra.yaml';
+export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export const RESERVED_NAMES = new Set(['lead', 'daemon']);
+
+const duration = z.union([z.string(), z.number()]);
+
+/** orchestra.yaml as written. Strict, so a misspelt key is reported rather than silently ignored. */
+export const rawWorkerSchema = z.strictObject({
+  name: z.string().describe('^[a-z0-9][a-z0-9-]{0,39}$; `lead` and `daemon` are reserved'),
+  scope: z.union([z.string(), z.array(z.string())]).optional().describe('globs the worker may change'),
+  prompt: z.string().optional().describe('path of the worker\'s standing prompt'),
+  priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
+  depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
+  branch: z.string().optional().describe('the branch/worktree this worker commits on'),
+  description: z.string().optional(),
+});
+
+export const rawBrainSchema = z.strictObject({
+  kind: z.enum(['rules', 'anthropic']).optional(),
+  model: z.string().min(1).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_daily_calls: z.number().int().min(0).optional(),
+  retries: z.number().int().min(1).max(10).optional(),
+  timeout: duration.optional(),
+  context_tokens: z.number().int().positive().optional(),
+  breaker: z.strictObject({ failures: z.number().int().positive().optional(), cooldown: duration.optional() }).optional(),
+});
+
+export const rawConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: 'must be 1' }).optional(),
+  lead: z.string().optional(),
+  workers: z.array(rawWorkerSchema).min(1, 'declare at least one worker'),
+  brain: rawBrainSchema.optional(),
+  faq: z.array(z.strictObject({ match: z.string(), answer: z.string() })).optional(),
+  archive_after: duration.optional(),
+  stale_after: duration.optional(),
+  sync: z
+    .strictObject({ remote: z.string().optional(), branch: z.string().optional(), interval: duration.optional() })
+    .optional(),
+});
+export type RawConfig = z.infer<typeof rawConfigSchema>;
+
+export interface WorkerConfig {
+  name: string;
+  scope: string[];
+  prompt: string;
+  priority: number;
+  dependsOn: string[];
+  branch?: string;
+  description?: string;
+}
+
+export interface BrainConfig {
+  kind: 'rules' | 'anthropic';
+  model: string;
+  maxTokens: number;
+  maxDailyCalls: number;
+  retries: number;
+  timeoutMs: number;
+  contextTokens: number;
+  breaker: { failures: number; cooldownMs: number };
+}
+
+export interface Config {
+  version: 1;
+  lead: string;
+  workers: WorkerConfig[];
+  brain: BrainConfig;
+  faq: { match: string; answer: string; re: RegExp }[];
+  archiveAfterMs: number;
+  staleAfterMs: number;
+  sync?: { remote: string; branch: string; intervalMs: number };
+}
+
+export type ConfigResult = { ok: true; config: Config; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] };
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '-';
+}
+
+/** A glob we can match and that stays inside the repository. */
+export function globProblem(glob: string): string | undefined {
+  if (!glob.trim()) return 'is empty: write a glob such as "src/core/**"';
+  if (glob.startsWith('/') || /^[A-Za-z]:[\\/]/.test(glob)) return `"${glob}" is absolute: write it relative to the repository root`;
+  if (glob.split('/').includes('..')) return `"${glob}" leaves the repository with "..": write it relative to the root`;
+  if (glob.includes('\\')) return `"${glob}" uses "\\": separate folders with "/"`;
+  let depthBrace = 0;
+  let depthBracket = 0;
+  for (const ch of glob) {
+    if (ch === '{') depthBrace++;
+    if (ch === '}') depthBrace--;
+    if (ch === '[') depthBracket++;
+    if (ch === ']') depthBracket--;
+    if (depthBrace < 0 || depthBracket < 0) break;
+  }
+  if (depthBrace !== 0) return `"${glob}" has unbalanced { }: close every brace`;
+  if (depthBracket !== 0) return `"${glob}" has unbalanced [ ]: close every bracket`;
+  try {
+    picomatch.makeRe(glob, { strictBrackets: true });
+  } catch (e) {
+    return `"${glob}" is not a valid glob (${(e as Error).message})`;
+  }
+  return undefined;
+}
+
+/** Finds one dependency cycle, as `a -> b -> a`, or undefined. */
+export function findCycle(deps: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === 'done') return undefined;
+    if (state.get(n) === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, 'visiting');
+    stack.push(n);
+    for (const d of deps.get(n) ?? []) {
+      if (!deps.has(d)) continue;
+      const c = visit(d);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of [...deps.keys()].sort()) {
+    const c = visit(n);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/**
+ * Validates a parsed orchestra.yaml and resolves every default. Pure; one problem per broken rule,
+ * each naming the key path and how to fix it.
+ */
+export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const problem = (field: string, message: string) => problems.push({ file, field, message });
+
+  if (data === null || data === undefined) {
+    problem('-', 'is empty: declare at least `workers:` (run `orchestra init` for a template)');
+    return { ok: false, problems, warnings };
+  }
+  const parsed = rawConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      let msg = issue.message;
+      if (issue.code === 'unrecognized_keys') msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
+      problem(keyPath(issue.path), msg);
+    }
+    return { ok: false, problems, warnings };
+  }
+  const raw = parsed.data;
+
+  const names = new Map<string, number>();
+  raw.workers.forEach((w, i) => {
+    const at = `workers[${i}].name`;
+    if (!WORKER_NAME_RE.test(w.name)) {
+      problem(at, `"${w.name}" is not a valid worker name: use lowercase letters, digits and "-", up to 40 characters, such as "worker-core"`);
+    } else if (RESERVED_NAMES.has(w.name)) {
+      problem(at, `"${w.name}" is reserved: choose another name`);
+    } else if (names.has(w.name)) {
+      problem(at, `duplicate worker "${w.name}" (also workers[${names.get(w.name)}]): give each worker a unique name`);
+    } else names.set(w.name, i);
+  });
+
+  const deps = new Map<string, string[]>();
+  raw.workers.forEach((w, i) => {
+    (w.depends_on ?? []).forEach((d, j) => {
+      if (d === w.name) problem(`workers[${i}].depends_on[${j}]`, `${w.name} cannot depend on itself: remove it`);
+      else if (!names.has(d) && !RESERVED_NAMES.has(d)) {
+        problem(`workers[${i}].depends_on[${j}]`, `unknown worker "${d}": declare it under workers, or remove it`);
+      } else if (RESERVED_NAMES.has(d)) problem(`workers[${i}].depends_on[${j}]`, `"${d}" is not a worker: remove it`);
+    });
+    const scopes = w.scope === undefined ? [] : Array.isArray(w.scope) ? w.scope : [w.scope];
+    scopes.forEach((g, j) => {
+      const p = globProblem(g);
+      if (p) problem(Array.isArray(w.scope) ? `workers[${i}].scope[${j}]` : `workers[${i}].scope`, p);
+    });
+    if (names.get(w.name) === i) deps.set(w.name, (w.depends_on ?? []).filter((d) => d !== w.name));
+  });
+  const cycle = findCycle(deps);
+  if (cycle) {
+    const i = names.get(cycle[0]) ?? 0;
+    problem(`workers[${i}].depends_on`, `dependency cycle ${cycle.join(' -> ')}: remove one of these dependencies`);
+  }
+
+  const durations: [string, string | number | undefined, number][] = [
+    ['archive_after', raw.archive_after, 14 * 86_400_000],
+    ['stale_after', raw.stale_after, 4 * 3_600_000],
+    ['brain.timeout', raw.brain?.timeout, 60_000],
+    ['brain.breaker.cooldown', raw.brain?.breaker?.cooldown, 60_000],
+    ['sync.interval', raw.sync?.interval, 30_000],
+  ];
+  const ms: Record<string, number> = {};
+  for (const [field, value, dflt] of durations) {
+    if (value === undefined) {
+      ms[field] = dflt;
+      continue;
+    }
+    const v = parseDuration(value);
+    if (v === undefined) problem(field, `"${value}" is not a duration: ${DURATION_HINT}`);
+    else ms[field] = v;
+  }
+
+  const faq: Config['faq'] = [];
+  (raw.faq ?? []).forEach((f, i) => {
+    try {
+      faq.push({ match: f.match, answer: f.answer, re: new RegExp(f.match, 'i') });
+    } catch (e) {
+      problem(`faq[${i}].match`, `"${f.match}" is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '')})`);
+    }
+  });
+
+  if (problems.length) return { ok: false, problems, warnings };
+
+  const config: Config = {
+    version: 1,
+    lead: raw.lead ?? 'lead',
+    workers: raw.workers.map((w, i) => ({
+      name: w.name,
+      scope: w.scope === undefined ? [] : Array.isArray(w.scope) ? w.scope : [w.scope],
+      prompt: w.prompt ?? `.orchestra/prompts/${w.name}.md`,
+      priority: w.priority ?? i + 1,
+      dependsOn: w.depends_on ?? [],
+      branch: w.branch,
+      description: w.description,
+    })),
+    brain: {
+      kind: raw.brain?.kind ?? 'rules',
+      model: raw.brain?.model ?? 'claude-sonnet-4-5',
+      maxTokens: raw.brain?.max_tokens ?? 4096,
+      maxDailyCalls: raw.brain?.max_daily_calls ?? 100,
+      retries: raw.brain?.retries ?? 3,
+      timeoutMs: ms['brain.timeout'],
+      contextTokens: raw.brain?.context_tokens ?? 12_000,
+      breaker: { failures: raw.brain?.breaker?.failures ?? 3, cooldownMs: ms['brain.breaker.cooldown'] },
+    },
+    faq,
+    archiveAfterMs: ms.archive_after,
+    staleAfterMs: ms.stale_after,
+    sync: raw.sync
+      ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
+      : undefined,
+  };
+  return { ok: true, config, warnings };
+}
+
+export function workerNames(config: Config): Set<string> {
+  return new Set(config.workers.map((w) => w.name));
+}
+
+export function findWorker(config: Config, name: string): WorkerConfig | undefined {
+  return config.workers.find((w) => w.name === name);
+}

@@ -1,0 +1,163 @@
+/** Derived state: pure functions of the docs and the config. Nothing here is ever stored. */
+import type { Config } from './config.js';
+import { PRIORITY_RANK, type Doc } from './doc.js';
+
+export type OrderState = 'pending' | 'waiting' | 'in_progress' | 'completed' | 'blocked' | 'cancelled';
+export type WorkerState = 'working' | 'ready' | 'waiting' | 'blocked' | 'idle';
+
+export const OPEN_ORDER_STATES: ReadonlySet<OrderState> = new Set(['pending', 'waiting', 'in_progress', 'blocked']);
+
+export interface OrderInfo {
+  state: OrderState;
+  /** Orders this one waits on (its `after` orders not completed, and earlier open orders of workers it depends on). */
+  waitingOn: string[];
+}
+
+export interface WorkerView {
+  name: string;
+  state: WorkerState;
+  currentOrder: string | null;
+  ready: number;
+  waiting: number;
+  open: number;
+  lastActivity: string | null;
+  dependsOn: string[];
+}
+
+export interface Derived {
+  byId: Map<string, Doc>;
+  orders: Map<string, OrderInfo>;
+  /** Docs that reply to a doc (`re:`), oldest first. */
+  replies: Map<string, Doc[]>;
+  /** The derived state shown for any doc: an order's state, `answered`/`open` for doubts, `resolved`/`open` for escalations. */
+  stateOf(doc: Doc): string | null;
+  isAnswered(doubt: Doc): boolean;
+  isResolved(escalation: Doc): boolean;
+}
+
+function orderBaseState(order: Doc, replies: Doc[] | undefined): OrderState {
+  const status = order.status ?? 'pending';
+  const reports = (replies ?? []).filter((r) => r.type === 'report');
+  const latest = reports[reports.length - 1];
+  if (latest?.outcome === 'completed') return 'completed';
+  // A blocked order that was started again (its status moved on after the report) is no longer blocked.
+  if (latest?.outcome === 'blocked' && status !== 'in_progress' && status !== 'completed' && status !== 'cancelled') return 'blocked';
+  return status;
+}
+
+/** Builds every derived fact in one pass over the docs (sorted by creation time). */
+export function derive(docs: readonly Doc[], config: Config): Derived {
+  const byId = new Map<string, Doc>();
+  const replies = new Map<string, Doc[]>();
+  for (const d of docs) {
+    byId.set(d.id, d);
+    if (d.re) {
+      const list = replies.get(d.re);
+      if (list) list.push(d);
+      else replies.set(d.re, [d]);
+    }
+  }
+
+  const base = new Map<string, OrderState>();
+  const ordersByWorker = new Map<string, Doc[]>();
+  for (const d of docs) {
+    if (d.type !== 'order') continue;
+    base.set(d.id, orderBaseState(d, replies.get(d.id)));
+    const list = ordersByWorker.get(d.to);
+    if (list) list.push(d);
+    else ordersByWorker.set(d.to, [d]);
+  }
+
+  const deps = new Map(config.workers.map((w) => [w.name, w.dependsOn]));
+  const orders = new Map<string, OrderInfo>();
+  for (const d of docs) {
+    if (d.type !== 'order') continue;
+    const state = base.get(d.id)!;
+    if (state !== 'pending') {
+      orders.set(d.id, { state, waitingOn: [] });
+      continue;
+    }
+    const waitingOn: string[] = [];
+    for (const a of d.after) if (base.get(a) !== 'completed') waitingOn.push(a);
+    for (const dep of deps.get(d.to) ?? []) {
+      for (const o of ordersByWorker.get(dep) ?? []) {
+        if (o.created < d.created && OPEN_ORDER_STATES.has(base.get(o.id)!)) waitingOn.push(o.id);
+      }
+    }
+    orders.set(d.id, waitingOn.length ? { state: 'waiting', waitingOn } : { state: 'pending', waitingOn });
+  }
+
+  const isAnswered = (doubt: Doc) => (replies.get(doubt.id) ?? []).some((r) => r.type === 'answer');
+  const isResolved = (esc: Doc) =>
+    (replies.get(esc.id) ?? []).some((r) => (r.type === 'answer' || r.type === 'order') && r.from !== 'daemon');
+  const stateOf = (doc: Doc): string | null => {
+    switch (doc.type) {
+      case 'order':
+        return orders.get(doc.id)?.state ?? null;
+      case 'doubt':
+        return isAnswered(doc) ? 'answered' : 'open';
+      case 'escalation':
+        return isResolved(doc) ? 'resolved' : 'open';
+      default:
+        return null;
+    }
+  };
+  return { byId, orders, replies, stateOf, isAnswered, isResolved };
+}
+
+export function byPriorityThenAge(a: Doc, b: Doc): number {
+  return PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1);
+}
+
+export interface Inbox {
+  worker: string;
+  ready: Doc[];
+  waiting: Doc[];
+  inProgress: Doc[];
+  blocked: Doc[];
+  answers: Doc[];
+}
+
+/**
+ * A worker's inbox. Answers are unread while the worker has written nothing since they arrived.
+ */
+export function inboxOf(worker: string, docs: readonly Doc[], derived: Derived): Inbox {
+  const mine = docs.filter((d) => d.type === 'order' && d.to === worker);
+  const pick = (s: OrderState) => mine.filter((d) => derived.orders.get(d.id)?.state === s).sort(byPriorityThenAge);
+  let lastOwn = '';
+  for (const d of docs) if (d.from === worker && d.created > lastOwn) lastOwn = d.created;
+  const answers = docs.filter((d) => d.type === 'answer' && d.to === worker && d.created >= lastOwn);
+  return { worker, ready: pick('pending'), waiting: pick('waiting'), inProgress: pick('in_progress'), blocked: pick('blocked'), answers };
+}
+
+export function workerViews(docs: readonly Doc[], derived: Derived, config: Config): WorkerView[] {
+  return config.workers.map((w) => {
+    const inbox = inboxOf(w.name, docs, derived);
+    let last: string | null = null;
+    for (const d of docs) if ((d.worker === w.name || d.from === w.name) && (!last || d.created > last)) last = d.created;
+    const state: WorkerState = inbox.inProgress.length
+      ? 'working'
+      : inbox.ready.length
+        ? 'ready'
+        : inbox.blocked.length
+          ? 'blocked'
+          : inbox.waiting.length
+            ? 'waiting'
+            : 'idle';
+    return {
+      name: w.name,
+      state,
+      currentOrder: inbox.inProgress[0]?.id ?? null,
+      ready: inbox.ready.length,
+      waiting: inbox.waiting.length,
+      open: inbox.ready.length + inbox.waiting.length + inbox.inProgress.length + inbox.blocked.length,
+      lastActivity: last,
+      dependsOn: w.dependsOn,
+    };
+  });
+}
+
+/** Escalations to the lead that nobody has resolved yet, oldest first. */
+export function openEscalations(docs: readonly Doc[], derived: Derived): Doc[] {
+  return docs.filter((d) => d.type === 'escalation' && !derived.isResolved(d));
+}

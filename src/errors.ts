@@ -1,0 +1,60 @@
+/** The whole error vocabulary. Commands throw these; one catch in cli/main.ts turns them into exit codes. */
+
+export const EXIT = { ok: 0, runtime: 1, usage: 2, validation: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface Problem {
+  /** Workspace-relative file the problem is in. */
+  file: string;
+  /** Key path inside the file (`workers[1].depends_on`), or `-` for the whole file. */
+  field: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.field && p.field !== '-' ? `${p.file}: ${p.field}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+export class OrchestraError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode = EXIT.runtime) {
+    super(message);
+    this.name = 'OrchestraError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad arguments: unknown worker, malformed id, missing option. Exit 2. */
+export class UsageError extends OrchestraError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+/** Invalid config or docs. Exit 3; carries every problem found. */
+export class ValidationError extends OrchestraError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[], summary?: string) {
+    super(summary ?? problems.map(formatProblem).join('\n'), EXIT.validation);
+    this.name = 'ValidationError';
+    this.problems = problems;
+  }
+}
+
+/** Something we looked for does not exist (a doc id, the workspace). Exit 1. */
+export class NotFoundError extends OrchestraError {
+  constructor(message: string) {
+    super(message, EXIT.runtime);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** git failed in a way we could not recover from. Exit 1. */
+export class GitFailure extends OrchestraError {
+  constructor(message: string) {
+    super(message, EXIT.runtime);
+    this.name = 'GitFailure';
+  }
+}

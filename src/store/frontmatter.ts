@@ -1,0 +1,99 @@
+/**
+ * The only code that touches gray-matter. It is called with an options object every time (so its module-level
+ * cache and shared `data` objects are never used) and with every code-evaluating engine replaced by one that
+ * refuses: frontmatter is data, never code.
+ */
+import matter from 'gray-matter';
+import { stringify as yamlStringify } from 'yaml';
+
+export const MAX_DOC_BYTES = 1024 * 1024;
+
+export type ParsedFile = { ok: true; data: Record<string, unknown>; body: string } | { ok: false; message: string };
+
+const refuse = (lang: string) => () => {
+  throw new Error(`frontmatter language "${lang}" is refused: only YAML frontmatter is read, and never run`);
+};
+const ENGINES = {
+  js: { parse: refuse('js'), stringify: refuse('js') },
+  javascript: { parse: refuse('javascript'), stringify: refuse('javascript') },
+  coffee: { parse: refuse('coffee'), stringify: refuse('coffee') },
+  coffeescript: { parse: refuse('coffeescript'), stringify: refuse('coffeescript') },
+  cson: { parse: refuse('cson'), stringify: refuse('cson') },
+  toml: { parse: refuse('toml'), stringify: refuse('toml') },
+  json: { parse: refuse('json'), stringify: refuse('json') },
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl === -1 ? text : text.slice(0, nl);
+}
+
+/** Decodes and splits a doc file. Every refusal is one sentence that says what to do. */
+export function parseDocFile(bytes: Uint8Array): ParsedFile {
+  if (bytes.length === 0) return { ok: false, message: 'is empty: a doc needs a frontmatter with `type` and `title`' };
+  if (bytes.length > MAX_DOC_BYTES) {
+    return { ok: false, message: `is ${(bytes.length / 1048576).toFixed(1)} MB, over the 1 MB limit: move large content to a file in the repository and link to it` };
+  }
+  if (bytes.includes(0)) return { ok: false, message: 'contains binary data (NUL bytes): docs must be UTF-8 text' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, message: 'is not valid UTF-8 text: save it as UTF-8' };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = text.replace(/\r\n?/g, '\n');
+
+  const open = firstLine(text).trimEnd();
+  if (!open.startsWith('---')) {
+    return { ok: false, message: 'has no frontmatter: start the file with a line `---`, then `type:` and `title:`, then a closing `---`' };
+  }
+  const lang = open.slice(3).trim();
+  if (lang) {
+    return { ok: false, message: `has a "---${lang}" frontmatter: only YAML frontmatter (a plain \`---\` line) is read, and code is never run` };
+  }
+  if (!/\n---[ \t]*(\n|$)/.test(text.slice(open.length))) {
+    return { ok: false, message: 'frontmatter is not closed: add a line `---` after the last key' };
+  }
+
+  let file: matter.GrayMatterFile<string>;
+  try {
+    file = matter(text, { language: 'yaml', engines: ENGINES as never });
+  } catch (e) {
+    const err = e as Error & { mark?: { line: number }; reason?: string };
+    const where = err.mark ? ` (frontmatter line ${err.mark.line + 1})` : '';
+    return { ok: false, message: `broken YAML frontmatter: ${err.reason ?? err.message.split('\n')[0]}${where}` };
+  }
+  const data = file.data as unknown;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, message: 'frontmatter must be a set of `key: value` lines' };
+  }
+  return { ok: true, data: data as Record<string, unknown>, body: file.content.replace(/^\n+/, '').replace(/\s+$/, '') };
+}
+
+/** The text of a doc we write. */
+export function serializeDoc(frontmatter: Record<string, unknown>, body: string): string {
+  const yaml = yamlStringify(frontmatter, { lineWidth: 0 });
+  const text = body.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  return `---\n${yaml}---\n${text ? `\n${text}\n` : ''}`;
+}
+
+/**
+ * Sets one frontmatter key in an existing doc's text, touching nothing else (comments, key order, aliases and
+ * the body stay as they were).
+ */
+export function setFrontmatterKey(text: string, key: string, value: string): string {
+  const hadCrlf = text.includes('\r\n');
+  const bom = text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+  const lines = (bom ? text.slice(1) : text).replace(/\r\n?/g, '\n').split('\n');
+  const close = lines.indexOf('---', 1) === -1 ? lines.findIndex((l, i) => i > 0 && l.trimEnd() === '---') : lines.indexOf('---', 1);
+  if (close <= 0) throw new Error('frontmatter is not closed');
+  const rendered = `${key}: ${yamlStringify(value, { lineWidth: 0 }).trimEnd()}`;
+  const at = lines.findIndex((l, i) => i > 0 && i < close && new RegExp(`^${key}\\s*:`).test(l));
+  if (at === -1) lines.splice(close, 0, rendered);
+  else lines[at] = rendered;
+  const out = lines.join('\n');
+  return bom + (hadCrlf ? out.replace(/\n/g, '\r\n') : out);
+}

@@ -1,0 +1,214 @@
+/**
+ * The git layer: the only user of simple-git. Every write goes through `commitPaths`, which commits exactly the
+ * given paths (never anything else staged or unstaged), serialises orchestra's own writers with a lock in the
+ * common git dir, waits out other processes' `index.lock`, and leaves nothing staged when it fails.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { simpleGit, GitError, type SimpleGit } from 'simple-git';
+import { GitFailure } from '../errors.js';
+import { acquireLock } from './lock.js';
+
+export const DOC_TRAILER = 'Orchestra-Doc';
+export const ACTOR_TRAILER = 'Orchestra-Actor';
+
+export interface CommitRequest {
+  /** Paths relative to the repository root (`/`-separated). Deleted paths are committed as deletions. */
+  paths: string[];
+  /** Subject line, `orchestra: <type> <worker>: <title>`. */
+  subject: string;
+  /** The doc this commit is about. */
+  doc: string;
+  /** Who acted: lead, daemon or a worker. */
+  actor: string;
+  /** Author name; when absent git's configured identity is used (the lead's own). */
+  authorName?: string;
+}
+
+const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Removes characters that would break a commit subject (newlines) and bounds its length. */
+export function subjectOf(type: string, worker: string, title: string): string {
+  const t = oneLine(title);
+  return `orchestra: ${type} ${worker}: ${t.length > 150 ? `${t.slice(0, 147)}...` : t}`;
+}
+
+export function messageOf(req: Pick<CommitRequest, 'subject' | 'doc' | 'actor'>): string {
+  return `${req.subject}\n\n${DOC_TRAILER}: ${req.doc}\n${ACTOR_TRAILER}: ${req.actor}\n`;
+}
+
+export interface TimelineEntry {
+  commit: string;
+  at: string;
+  actor: string;
+  type: string;
+  worker: string;
+  doc: string;
+  title: string;
+}
+
+export class Git {
+  readonly root: string;
+  readonly gitDir: string;
+  private readonly git: SimpleGit;
+
+  constructor(root: string, gitDir = path.join(root, '.git')) {
+    this.root = root;
+    this.gitDir = gitDir;
+    this.git = simpleGit({ baseDir: root, maxConcurrentProcesses: 4, trimmed: false });
+  }
+
+  /** Lock file that serialises every orchestra writer of this repository (CLI, daemon, dashboard). */
+  get writeLockPath(): string {
+    return path.join(this.gitDir, 'orchestra-write.lock');
+  }
+
+  async raw(args: string[]): Promise<string> {
+    return this.git.raw(args);
+  }
+
+  /** Runs `fn` holding orchestra's write lock. Callers that write files and commit them do both inside. */
+  async withWriteLock<T>(fn: () => Promise<T>, purpose = 'write'): Promise<T> {
+    const release = await acquireLock(this.writeLockPath, { purpose, timeoutMs: 120_000 });
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /** Retries git operations that failed only because another process held a git lock. */
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let wait = 10;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (LOCK_ERRORS.test(msg) && Date.now() < deadline) {
+          await sleep(wait + Math.random() * wait);
+          wait = Math.min(wait * 2, 400);
+          continue;
+        }
+        throw new GitFailure(`git ${what} failed: ${oneLine(msg).slice(0, 300)}`);
+      }
+    }
+  }
+
+  async hasHead(): Promise<boolean> {
+    try {
+      await this.git.raw(['rev-parse', '--verify', '-q', 'HEAD']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Commits exactly `paths`. Must be called inside `withWriteLock` by callers that also wrote the files, so no
+   * other orchestra process commits them first. Returns the new commit's hash.
+   */
+  async commitPaths(req: CommitRequest): Promise<string> {
+    const paths = [...new Set(req.paths)];
+    const present = paths.filter((p) => existsSync(path.join(this.root, p)));
+    const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
+    if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
+    args.push('--', ...paths);
+    try {
+      // New files must be known to the index before `commit --only` can take them.
+      if (present.length) await this.retrying('add', () => this.git.raw(['add', '--', ...present]));
+      const out = await this.retrying('commit', () => this.git.raw(args));
+      // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
+      const m = /^\[[^\]]*?([0-9a-f]{7,40})\]/m.exec(out);
+      if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
+      return m[1];
+    } catch (e) {
+      await this.unstage(paths);
+      if (e instanceof GitFailure && /Please tell me who you are|empty ident|user\.email/i.test(e.message)) {
+        throw new GitFailure('git does not know who you are: run `git config user.name "Your Name"` and `git config user.email you@example.com` in this repository');
+      }
+      throw e;
+    }
+  }
+
+  /** Puts the index entries of `paths` back to HEAD (or removes them when HEAD has none). Best effort. */
+  async unstage(paths: string[]): Promise<void> {
+    try {
+      if (await this.hasHead()) await this.retrying('reset', () => this.git.raw(['reset', '-q', 'HEAD', '--', ...paths]));
+      else await this.retrying('rm', () => this.git.raw(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]));
+    } catch {
+      /* the original error is what the user needs to see */
+    }
+  }
+
+  /** Paths among `paths` that git does not know (untracked), or that differ from HEAD. */
+  async uncommitted(paths: string[]): Promise<Set<string>> {
+    if (!paths.length) return new Set();
+    const out = await this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+    const result = new Set<string>();
+    for (const entry of out.split('\0')) {
+      if (entry.length > 3) result.add(entry.slice(3));
+    }
+    return result;
+  }
+
+  /**
+   * When each doc first appeared, keyed by file name without `.md` (ids are unique across docs/ and archive/,
+   * so a doc keeps its date when archived). One pass over the log, never one git call per file.
+   */
+  async firstCommitTimes(): Promise<Map<string, string>> {
+    const out = await this.git.raw(['log', '--format=%x00%aI', '--name-only', '--diff-filter=A', '--no-renames', '--', '.orchestra/docs', '.orchestra/archive']);
+    const map = new Map<string, string>();
+    for (const chunk of out.split('\0')) {
+      if (!chunk) continue;
+      const lines = chunk.split('\n');
+      const at = new Date(lines[0].trim()).toISOString().replace(/\.000Z$/, 'Z');
+      for (const line of lines.slice(1)) {
+        if (!line.endsWith('.md')) continue;
+        // Newest first: the last seen is the first commit.
+        map.set(path.basename(line, '.md'), at);
+      }
+    }
+    return map;
+  }
+
+  /** The activity timeline, newest first, read back from orchestra's commit trailers. */
+  async timeline(opts: { since?: Date; limit?: number; ref?: string } = {}): Promise<TimelineEntry[]> {
+    const args = ['log', '--format=%H%x1f%aI%x1f%s%x1f%(trailers:key=Orchestra-Doc,valueonly,separator=%x2c)%x1f%(trailers:key=Orchestra-Actor,valueonly,separator=%x2c)%x1e'];
+    if (opts.since) args.push(`--since=${opts.since.toISOString()}`);
+    if (opts.limit) args.push(`-n${opts.limit}`);
+    args.push('--grep=^orchestra: ', opts.ref ?? 'HEAD', '--');
+    let out: string;
+    try {
+      out = await this.git.raw(args);
+    } catch (e) {
+      if (e instanceof GitError && /does not have any commits|unknown revision|bad revision/i.test(e.message)) return [];
+      throw e;
+    }
+    const entries: TimelineEntry[] = [];
+    for (const rec of out.split('\x1e')) {
+      const r = rec.replace(/^\n/, '');
+      if (!r) continue;
+      const [commit, at, subject, doc, actor] = r.split('\x1f');
+      const m = /^orchestra: (\S+) (\S+?): (.*)$/.exec(subject ?? '');
+      if (!m || !doc) continue;
+      entries.push({
+        commit,
+        at: new Date(at).toISOString().replace(/\.000Z$/, 'Z'),
+        actor: (actor ?? '').trim().split(',')[0],
+        type: m[1],
+        worker: m[2],
+        doc: doc.trim().split(',')[0],
+        title: m[3],
+      });
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Every doc orchestra writes goes through here, whoever asks (CLI, HTTP API, daemon): the file is created
+ * exclusively, any edits to other docs applied, and all of it committed as one commit of exactly those paths,
+ * under the write lock, so the daemon never sees it uncommitted.
+ */
+import { unlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
+import { frontmatterOf } from '../core/doc.js';
+import { generateId } from '../core/ids.js';
+import { createDocFile, updateDocKey } from './docs.js';
+import { subjectOf, type Git } from './git.js';
+import { rel, type Workspace } from './workspace.js';
+
+export interface NewDoc {
+  type: DocType;
+  title: string;
+  from: string;
+  to: string;
+  /** Folder (thread) it goes in. */
+  worker: string;
+  priority?: Priority;
+  status?: OrderStatus;
+  re?: string;
+  after?: string[];
+  outcome?: Outcome;
+  tags?: string[];
+  body?: string;
+}
+
+export interface WriteOptions {
+  /** Who acts (Orchestra-Actor); defaults to `from`. */
+  actor?: string;
+  now?: Date;
+  /** Frontmatter edits to other docs, committed with the new one (e.g. the order a report settles). */
+  edits?: { abs: string; key: string; value: string }[];
+  /** Commit verb when it is not the doc's type (`start`, `cancel`). */
+  verb?: string;
+}
+
+export interface Written {
+  id: string;
+  path: string;
+  commit: string;
+  doc: Omit<Doc, 'path' | 'archived' | 'body' | 'createdInferred'> & { path: string };
+}
+
+function authorFor(actor: string): string | undefined {
+  return actor === 'lead' ? undefined : actor;
+}
+
+/** Writes a new doc (and optional edits to others) and commits exactly those files. */
+export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
+  const now = opts.now ?? new Date();
+  const actor = opts.actor ?? input.from;
+  const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return git.withWriteLock(async () => {
+    const base = {
+      type: input.type,
+      title: input.title.trim(),
+      from: input.from,
+      to: input.to,
+      priority: input.priority ?? 'medium',
+      status: input.type === 'order' ? (input.status ?? 'pending') : undefined,
+      re: input.re,
+      after: input.after ?? [],
+      outcome: input.type === 'report' ? (input.outcome ?? 'completed') : undefined,
+      tags: input.tags ?? [],
+      created,
+      worker: input.worker,
+    };
+    let id = '';
+    let abs: string | false = false;
+    for (let attempt = 0; attempt < 20 && !abs; attempt++) {
+      id = generateId(input.type, base.title, now);
+      abs = createDocFile(ws, input.worker, id, frontmatterOf({ ...base, id }), input.body ?? '');
+    }
+    if (!abs) throw new Error('could not find a free doc id after 20 attempts');
+    const docAbs = abs;
+
+    const backups: { abs: string; text: string }[] = [];
+    try {
+      for (const e of opts.edits ?? []) {
+        backups.push({ abs: e.abs, text: readFileSync(e.abs, 'utf8') });
+        updateDocKey(e.abs, e.key, e.value);
+      }
+      const paths = [rel(ws, docAbs), ...(opts.edits ?? []).map((e) => rel(ws, e.abs))];
+      const commit = await git.commitPaths({
+        paths,
+        subject: subjectOf(opts.verb ?? input.type, input.worker, base.title),
+        doc: id,
+        actor,
+        authorName: authorFor(actor),
+      });
+      return { id, path: rel(ws, docAbs), commit, doc: { ...base, id, path: rel(ws, docAbs) } };
+    } catch (e) {
+      // Nothing half-done: the new file goes, edited files get their old text back.
+      try {
+        unlinkSync(docAbs);
+      } catch {
+        /* ignore */
+      }
+      for (const b of backups.reverse()) writeFileSync(b.abs, b.text);
+      throw e;
+    }
+  }, `${input.type} ${input.worker}`);
+}
+
+/** Changes an existing doc's frontmatter key and commits that file alone. */
+export async function editDoc(
+  ws: Workspace,
+  git: Git,
+  target: { abs: string; id: string; worker: string; title: string },
+  key: string,
+  value: string,
+  opts: { actor: string; verb: string },
+): Promise<string> {
+  return git.withWriteLock(async () => {
+    const before = readFileSync(target.abs, 'utf8');
+    updateDocKey(target.abs, key, value);
+    try {
+      return await git.commitPaths({
+        paths: [rel(ws, target.abs)],
+        subject: subjectOf(opts.verb, target.worker, target.id),
+        doc: target.id,
+        actor: opts.actor,
+        authorName: authorFor(opts.actor),
+      });
+    } catch (e) {
+      writeFileSync(target.abs, before);
+      throw e;
+    }
+  }, `${opts.verb} ${target.id}`);
+}
