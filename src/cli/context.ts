@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { findWorker, workerNames, type Config } from '../core/config.js';
+import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { UsageError } from '../errors.js';
-import { loadConfig } from '../store/config-file.js';
-import { Git } from '../store/git.js';
-import { loadWorkspace, type Loaded } from '../store/load.js';
+import { loadConfigCached } from '../store/config-cache.js';
+import type { Git } from '../store/git.js';
+import type { Loaded } from '../store/load.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
+
+// Heavier modules are loaded on first use, so a command pays only for what it touches.
+const require = createRequire(import.meta.url);
 
 export interface GlobalOptions {
   C?: string;
@@ -53,16 +57,18 @@ export class Ctx {
   }
 
   get config(): Config {
-    this._config ??= loadConfig(this.ws);
+    this._config ??= loadConfigCached(this.ws);
     return this._config;
   }
 
   get git(): Git {
+    const { Git } = require('../store/git.js') as typeof import('../store/git.js');
     this._git ??= new Git(this.ws.root, this.ws.gitDir);
     return this._git;
   }
 
   async load(opts: { liveOnly?: boolean } = {}): Promise<Loaded> {
+    const { loadWorkspace } = await import('../store/load.js');
     const loaded = await loadWorkspace(this.ws, { config: this.config, git: this.git, liveOnly: opts.liveOnly });
     if (loaded.problems.length && !this.json) {
       const files = new Set(loaded.problems.map((p) => p.file)).size;

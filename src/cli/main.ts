@@ -15,7 +15,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   let program: Command | undefined;
   process.exitCode = undefined;
   try {
-    program = buildProgram(io);
+    program = await buildProgram(io, argv);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {

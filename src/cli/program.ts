@@ -1,15 +1,30 @@
 import { Command, Option } from 'commander';
 import { Ctx, type Io } from './context.js';
-import { registerWriteCommands } from './commands/write.js';
-import { registerReadCommands } from './commands/read.js';
-import { registerLogCommand } from './commands/log.js';
-import { registerValidateCommand } from './commands/validate.js';
-import { registerInitCommand } from './commands/init.js';
-import { registerExtraCommands } from './commands/index.js';
+import { COMMANDS } from './commands/index.js';
 
 export type Register = (program: Command, ctx: (cmd: Command) => Ctx) => void;
 
-export function buildProgram(io: Io): Command {
+const VALUE_OPTIONS = new Set(['-C', '--as']);
+
+/** The command named on the command line (skipping global options), if any. */
+export function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the program. Only the module of the command being run is loaded (all of them for help or an unknown
+ * command), so `orchestra order` does not pay for the dashboard, the daemon or the Anthropic SDK.
+ */
+export async function buildProgram(io: Io, argv: string[] = []): Promise<Command> {
   const program = new Command('orchestra')
     .description('Git-native orchestration for teams of AI coding agents: orders, reports, doubts and answers as committed Markdown.')
     .version('0.1.0', '-V, --version')
@@ -34,9 +49,9 @@ Examples:
     );
 
   const ctx = (cmd: Command) => new Ctx(cmd, io);
-  for (const register of [registerInitCommand, registerWriteCommands, registerReadCommands, registerLogCommand, registerValidateCommand, registerExtraCommands]) {
-    register(program, ctx);
-  }
+  const name = commandName(argv);
+  const wanted = COMMANDS.filter((c) => name !== undefined && c.names.includes(name));
+  for (const entry of wanted.length ? wanted : COMMANDS) (await entry.load())(program, ctx);
   // Every subcommand shares the program's error handling and output.
   for (const cmd of program.commands) cmd.copyInheritedSettings(program);
   return program;

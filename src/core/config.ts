@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 
-export const CONFIG_FILE = 'orchestra.yaml';
-export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
-export const RESERVED_NAMES = new Set(['lead', 'daemon']);
+import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
+
+// The light half (types, names, lookups) lives in workers.ts so hot paths need not load zod.
+export * from './workers.js';
 
 const duration = z.union([z.string(), z.number()]);
 
@@ -45,38 +46,6 @@ export const rawConfigSchema = z.strictObject({
     .optional(),
 });
 export type RawConfig = z.infer<typeof rawConfigSchema>;
-
-export interface WorkerConfig {
-  name: string;
-  scope: string[];
-  prompt: string;
-  priority: number;
-  dependsOn: string[];
-  branch?: string;
-  description?: string;
-}
-
-export interface BrainConfig {
-  kind: 'rules' | 'anthropic';
-  model: string;
-  maxTokens: number;
-  maxDailyCalls: number;
-  retries: number;
-  timeoutMs: number;
-  contextTokens: number;
-  breaker: { failures: number; cooldownMs: number };
-}
-
-export interface Config {
-  version: 1;
-  lead: string;
-  workers: WorkerConfig[];
-  brain: BrainConfig;
-  faq: { match: string; answer: string; re: RegExp }[];
-  archiveAfterMs: number;
-  staleAfterMs: number;
-  sync?: { remote: string; branch: string; intervalMs: number };
-}
 
 export type ConfigResult = { ok: true; config: Config; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] };
 
@@ -254,10 +223,3 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
   return { ok: true, config, warnings };
 }
 
-export function workerNames(config: Config): Set<string> {
-  return new Set(config.workers.map((w) => w.name));
-}
-
-export function findWorker(config: Config, name: string): WorkerConfig | undefined {
-  return config.workers.find((w) => w.name === name);
-}

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { isValidId } from './ids.js';
 
@@ -63,30 +64,36 @@ export interface Doc {
 /** Frontmatter keys we know. Unknown keys are kept on disk and ignored. */
 const KNOWN_KEYS = new Set(['type', 'title', 'from', 'to', 'priority', 'status', 're', 'after', 'outcome', 'tags', 'created', 'author']);
 
-const idRef = z.string().refine(isValidId, {
-  message: 'must be a doc id (letters, digits, `.`, `_`, `-`; no `/` or `..`)',
-});
+const require = createRequire(import.meta.url);
 
-/** Raw frontmatter as found on disk, before aliases and defaults. */
-const rawDocSchema = z.looseObject({
-  type: z.string({ error: 'is required: one of order, report, doubt, answer, escalation' }),
-  title: z
-    .string({ error: 'is required: a one-line title' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(200, 'is longer than 200 characters')
-    .refine((s) => !/[\r\n]/.test(s), 'must be a single line'),
-  from: z.string().optional(),
-  author: z.string().optional(),
-  to: z.string().optional(),
-  priority: z.string().optional(),
-  status: z.string().optional(),
-  re: idRef.optional(),
-  after: z.union([idRef, z.array(idRef)]).optional(),
-  outcome: z.string().optional(),
-  tags: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(),
-  created: z.union([z.string(), z.date()]).optional(),
-});
+/** Raw frontmatter as found on disk, before aliases and defaults. Built on first use: zod is slow to load. */
+function buildRawDocSchema() {
+  const { z } = require('zod') as typeof Z;
+  const idRef = z.string().refine(isValidId, {
+    message: 'must be a doc id (letters, digits, `.`, `_`, `-`; no `/` or `..`)',
+  });
+
+  return z.looseObject({
+    type: z.string({ error: 'is required: one of order, report, doubt, answer, escalation' }),
+    title: z
+      .string({ error: 'is required: a one-line title' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'is longer than 200 characters')
+      .refine((s) => !/[\r\n]/.test(s), 'must be a single line'),
+    from: z.string().optional(),
+    author: z.string().optional(),
+    to: z.string().optional(),
+    priority: z.string().optional(),
+    status: z.string().optional(),
+    re: idRef.optional(),
+    after: z.union([idRef, z.array(idRef)]).optional(),
+    outcome: z.string().optional(),
+    tags: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(),
+    created: z.union([z.string(), z.date()]).optional(),
+  });
+}
+let rawDocSchema: ReturnType<typeof buildRawDocSchema> | undefined;
 
 export interface NormaliseContext {
   /** Workspace-relative path of the file. */
@@ -124,6 +131,7 @@ export function normaliseDoc(data: Record<string, unknown>, body: string, ctx: N
   const problems: Problem[] = [];
   const problem = (field: string, message: string) => problems.push({ file: ctx.path, field, message });
 
+  rawDocSchema ??= buildRawDocSchema();
   const parsed = rawDocSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

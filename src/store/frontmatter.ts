@@ -3,8 +3,11 @@
  * cache and shared `data` objects are never used) and with every code-evaluating engine replaced by one that
  * refuses: frontmatter is data, never code.
  */
-import matter from 'gray-matter';
-import { stringify as yamlStringify } from 'yaml';
+import { createRequire } from 'node:module';
+import type matterType from 'gray-matter';
+
+const require = createRequire(import.meta.url);
+let matter: typeof matterType | undefined;
 
 export const MAX_DOC_BYTES = 1024 * 1024;
 
@@ -58,8 +61,9 @@ export function parseDocFile(bytes: Uint8Array): ParsedFile {
     return { ok: false, message: 'frontmatter is not closed: add a line `---` after the last key' };
   }
 
-  let file: matter.GrayMatterFile<string>;
+  let file: matterType.GrayMatterFile<string>;
   try {
+    matter ??= require('gray-matter') as typeof matterType;
     file = matter(text, { language: 'yaml', engines: ENGINES as never });
   } catch (e) {
     const err = e as Error & { mark?: { line: number }; reason?: string };
@@ -73,9 +77,36 @@ export function parseDocFile(bytes: Uint8Array): ParsedFile {
   return { ok: true, data: data as Record<string, unknown>, body: file.content.replace(/^\n+/, '').replace(/\s+$/, '') };
 }
 
+const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|\.inf|\.nan)$/;
+const LOOKS_NUMERIC = /^[-+]?(?:[\d_]+(?:\.[\d_]*)?|\.\d+)(?:[eE][-+]?\d+)?$|^0[xXoObB]/;
+const LOOKS_DATE = /^\d{4}-\d\d?-\d\d?(?:$|[Tt ])/;
+const PLAIN_SAFE = /^[A-Za-z0-9][A-Za-z0-9._/()+-]*(?: [A-Za-z0-9._/()+-]+)*$/;
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/**
+ * One YAML scalar: plain when that reads back as the same string, else double-quoted (JSON strings are valid
+ * YAML). Timestamps stay plain so the file reads like the contract's examples.
+ */
+export function yamlScalar(value: string | number | boolean): string {
+  if (typeof value !== 'string') return String(value);
+  if (ISO_UTC.test(value)) return value;
+  if (PLAIN_SAFE.test(value) && !YAML11_SPECIAL.test(value) && !LOOKS_NUMERIC.test(value) && !LOOKS_DATE.test(value)) return value;
+  return JSON.stringify(value);
+}
+
+function yamlOf(frontmatter: Record<string, unknown>): string {
+  let out = '';
+  for (const [k, v] of Object.entries(frontmatter)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) out += `${k}: [${v.map((x) => yamlScalar(x as string)).join(', ')}]\n`;
+    else out += `${k}: ${yamlScalar(v as string)}\n`;
+  }
+  return out;
+}
+
 /** The text of a doc we write. */
 export function serializeDoc(frontmatter: Record<string, unknown>, body: string): string {
-  const yaml = yamlStringify(frontmatter, { lineWidth: 0 });
+  const yaml = yamlOf(frontmatter);
   const text = body.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
   return `---\n${yaml}---\n${text ? `\n${text}\n` : ''}`;
 }
@@ -90,7 +121,7 @@ export function setFrontmatterKey(text: string, key: string, value: string): str
   const lines = (bom ? text.slice(1) : text).replace(/\r\n?/g, '\n').split('\n');
   const close = lines.indexOf('---', 1) === -1 ? lines.findIndex((l, i) => i > 0 && l.trimEnd() === '---') : lines.indexOf('---', 1);
   if (close <= 0) throw new Error('frontmatter is not closed');
-  const rendered = `${key}: ${yamlStringify(value, { lineWidth: 0 }).trimEnd()}`;
+  const rendered = `${key}: ${yamlScalar(value)}`;
   const at = lines.findIndex((l, i) => i > 0 && i < close && new RegExp(`^${key}\\s*:`).test(l));
   if (at === -1) lines.splice(close, 0, rendered);
   else lines[at] = rendered;

@@ -1,9 +1,8 @@
-import type { Config } from '../core/config.js';
-import { workerNames } from '../core/config.js';
+import { workerNames, type Config } from '../core/workers.js';
 import type { Doc } from '../core/doc.js';
 import { derive, type Derived } from '../core/state.js';
 import type { Problem } from '../errors.js';
-import { loadConfig } from './config-file.js';
+import { loadConfigCached } from './config-cache.js';
 import { readDocs } from './docs.js';
 import { Git } from './git.js';
 import type { Workspace } from './workspace.js';
@@ -19,7 +18,7 @@ export interface Loaded {
 
 /** Config, every doc and the derived state, read once. Invalid docs are problems, not exceptions. */
 export async function loadWorkspace(ws: Workspace, opts: { liveOnly?: boolean; config?: Config; git?: Git } = {}): Promise<Loaded> {
-  const config = opts.config ?? loadConfig(ws);
+  const config = opts.config ?? loadConfigCached(ws);
   const git = opts.git ?? new Git(ws.root, ws.gitDir);
   const { docs, problems } = await readDocs(ws, {
     workers: workerNames(config),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError } from '../errors.js';
-import { CONFIG_FILE } from '../core/config.js';
+import { CONFIG_FILE } from '../core/workers.js';
 
 /** Where everything of one workspace lives. Every I/O function takes one of these (or a cwd to find it). */
 export interface Workspace {

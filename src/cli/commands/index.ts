@@ -1,8 +1,18 @@
 import type { Register } from '../program.js';
 
-/** Commands beyond the foundation register here, one import per command file. */
-const registers: Register[] = [];
-
-export const registerExtraCommands: Register = (program, ctx) => {
-  for (const r of registers) r(program, ctx);
-};
+/**
+ * Every command, with the names it registers and a loader for its module. Only the module of the command being
+ * run is imported (all of them for `--help`), so keep heavy imports inside command modules, never here.
+ * Add a command: one entry `{ names: ['x'], load: async () => (await import('./x.js')).registerX }`.
+ */
+export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
+  { names: ['init'], load: async () => (await import('./init.js')).registerInitCommand },
+  { names: ['order', 'start', 'cancel', 'report', 'doubt', 'answer'], load: async () => (await import('./write.js')).registerWriteCommands },
+  { names: ['show', 'list', 'pending', 'next'], load: async () => (await import('./read.js')).registerReadCommands },
+  { names: ['log'], load: async () => (await import('./log.js')).registerLogCommand },
+  { names: ['validate'], load: async () => (await import('./validate.js')).registerValidateCommand },
+  { names: ['worker'], load: async () => (await import('./worker.js')).registerWorkerCommand },
+  { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctorCommand },
+  { names: ['up'], load: async () => (await import('./up.js')).registerUpCommand },
+  { names: ['demo'], load: async () => (await import('./demo.js')).registerDemoCommand },
+];

@@ -7,7 +7,7 @@ import { editDoc, writeDoc, type Written } from '../../store/write.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
 import { readDocFile } from '../../store/docs.js';
-import { workerNames } from '../../core/config.js';
+import { workerNames } from '../../core/workers.js';
 import { rel } from '../../store/workspace.js';
 
 const PRIORITY_INPUT: Record<string, Priority> = { high: 'high', medium: 'medium', low: 'low', alta: 'high', media: 'medium', baja: 'low' };

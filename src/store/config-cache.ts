@@ -1,0 +1,48 @@
+/**
+ * The resolved config, cached in `.orchestra/state/config-cache.json` keyed on orchestra.yaml's size, mtime and
+ * inode, so most commands never load yaml or zod (half of a short command's start-up). A stale or unreadable
+ * cache is simply rebuilt; an invalid config is never cached.
+ */
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Config } from '../core/workers.js';
+import type { Workspace } from './workspace.js';
+
+const require = createRequire(import.meta.url);
+const CACHE_VERSION = 1;
+
+type Cached = Omit<Config, 'faq'> & { faq: { match: string; answer: string }[] };
+
+function keyOf(file: string): string {
+  const st = statSync(file);
+  return `${CACHE_VERSION}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+}
+
+export function loadConfigCached(ws: Workspace): Config {
+  const cacheFile = path.join(ws.stateDir, 'config-cache.json');
+  let key: string | undefined;
+  try {
+    key = keyOf(ws.configPath);
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; config: Cached };
+    if (cached.key === key) {
+      return { ...cached.config, faq: cached.config.faq.map((f) => ({ ...f, re: new RegExp(f.match, 'i') })) };
+    }
+  } catch {
+    /* no cache yet, or unreadable: rebuild */
+  }
+  const { loadConfig } = require('./config-file.js') as typeof import('./config-file.js');
+  const config = loadConfig(ws);
+  if (key) {
+    try {
+      mkdirSync(ws.stateDir, { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      const plain: Cached = { ...config, faq: config.faq.map(({ match, answer }) => ({ match, answer })) };
+      writeFileSync(tmp, JSON.stringify({ key, config: plain }));
+      renameSync(tmp, cacheFile);
+    } catch {
+      /* a read-only state folder only costs speed */
+    }
+  }
+  return config;
+}
