@@ -5,6 +5,8 @@ export interface WorkerSeed {
   scope: string[];
   dependsOn: string[];
   description: string;
+  /** The branch this worker commits on, when it works in its own worktree. */
+  branch?: string;
 }
 
 /** The seed's team: core and infra independent, nlp after core, ui after core and infra. */
@@ -17,7 +19,7 @@ export const SEED_WORKERS: WorkerSeed[] = [
 
 export const SCHEMA_PATH = '.orchestra/orchestra.schema.json';
 
-function yamlList(items: string[]): string {
+export function yamlList(items: string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
 }
 
@@ -28,7 +30,7 @@ export function configTemplate(workers: WorkerSeed[], lead = 'lead'): string {
     scope: ${yamlList(w.scope)}
     prompt: .orchestra/prompts/${w.name}.md
     priority: ${i + 1}
-    depends_on: ${yamlList(w.dependsOn)}`,
+    depends_on: ${yamlList(w.dependsOn)}${w.branch ? `\n    branch: ${w.branch}` : ''}`,
     )
     .join('\n');
   return `# yaml-language-server: $schema=${SCHEMA_PATH}
@@ -93,4 +95,21 @@ Every command below is run from your worktree; add \`--json\` for machine-readab
 - A report always says what changed (files), how it was verified, and what is left.
 - Never edit another worker's docs; never rewrite history under \`.orchestra/\`.
 `;
+}
+
+/**
+ * One `workers:` item as YAML text, laid out like the ones `init` writes, for `worker add` to splice into an
+ * existing file (so the rest of the file keeps its bytes). `indent` is the column of the item's `-`.
+ */
+export function workerItemText(w: WorkerSeed & { priority: number }, indent: number): string {
+  const pad = ' '.repeat(indent);
+  const lines = [
+    `${pad}- name: ${w.name}${w.description ? `            # ${w.description.replace(/\s+/g, ' ')}` : ''}`,
+    `${pad}  scope: ${yamlList(w.scope)}`,
+    `${pad}  prompt: .orchestra/prompts/${w.name}.md`,
+    `${pad}  priority: ${w.priority}`,
+    `${pad}  depends_on: ${yamlList(w.dependsOn)}`,
+  ];
+  if (w.branch) lines.push(`${pad}  branch: ${w.branch}`);
+  return lines.join('\n');
 }

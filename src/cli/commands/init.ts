@@ -6,7 +6,7 @@ import { rawConfigSchema, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '..
 import { SEED_WORKERS, SCHEMA_PATH, configTemplate, promptTemplate, type WorkerSeed } from '../../core/templates.js';
 import { UsageError } from '../../errors.js';
 import { Git } from '../../store/git.js';
-import { findGitRoot, workspaceAt } from '../../store/workspace.js';
+import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
 
 export function configJsonSchema(): string {
@@ -14,7 +14,9 @@ export function configJsonSchema(): string {
   return `${JSON.stringify({ ...schema, title: 'orchestra.yaml', description: 'orchestra workspace configuration' }, null, 2)}\n`;
 }
 
-function parseWorkerList(list: string): WorkerSeed[] {
+export const STATE_GITIGNORE = '# local daemon state: cursor, budget, breaker, alerts, logs\nstate/\n';
+
+export function parseWorkerList(list: string): WorkerSeed[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   if (!names.length) throw new UsageError('--workers is empty: give names such as --workers worker-api,worker-web');
   const seen = new Set<string>();
@@ -28,6 +30,65 @@ function parseWorkerList(list: string): WorkerSeed[] {
   });
 }
 
+export interface InitOptions {
+  workers?: WorkerSeed[];
+  lead?: string;
+  force?: boolean;
+  /** The whole config text, when the caller wants its own (the demo does). */
+  configText?: string;
+}
+
+export interface InitResult {
+  ws: Workspace;
+  workers: string[];
+  files: string[];
+  commit: string;
+  createdRepo: boolean;
+}
+
+/**
+ * Makes `cwd`'s repository (or a new one) a workspace: writes only orchestra's own files and commits exactly
+ * those, so whatever else the repository holds (staged, unstaged, ignored) is left as it was.
+ */
+export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promise<InitResult> {
+  const workers = opts.workers ?? SEED_WORKERS;
+  mkdirSync(cwd, { recursive: true });
+  let root = findGitRoot(cwd);
+  let createdRepo = false;
+  if (!root) {
+    await new Git(cwd).raw(['init', '-q', '-b', 'main']);
+    root = findGitRoot(cwd)!;
+    createdRepo = true;
+  }
+  const ws = workspaceAt(root.main, root.gitDir);
+  if (existsSync(ws.configPath) && !opts.force) {
+    throw new UsageError(`${path.join(ws.root, CONFIG_FILE)} already exists: this is already a workspace (use --force to overwrite the config and prompts)`);
+  }
+  const files: [string, string][] = [
+    [CONFIG_FILE, opts.configText ?? configTemplate(workers, opts.lead ?? 'lead')],
+    [SCHEMA_PATH, configJsonSchema()],
+    ['.orchestra/.gitignore', STATE_GITIGNORE],
+    ['.orchestra/docs/.gitkeep', ''],
+  ];
+  for (const w of workers) {
+    const rel = `.orchestra/prompts/${w.name}.md`;
+    // A prompt someone already wrote is theirs: only --force replaces it.
+    if (opts.force || !existsSync(path.join(ws.root, rel))) files.push([rel, promptTemplate(w)]);
+  }
+  for (const [rel, text] of files) {
+    const abs = path.join(ws.root, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+  }
+  for (const w of workers) mkdirSync(path.join(ws.docsDir, w.name), { recursive: true });
+  mkdirSync(ws.stateDir, { recursive: true });
+  const git = new Git(ws.root, ws.gitDir);
+  const commit = await git.withWriteLock(() =>
+    git.commitPaths({ paths: files.map(([p]) => p), subject: `orchestra: init lead: set up ${workers.length} workers`, doc: 'init', actor: 'lead' }),
+  );
+  return { ws, workers: workers.map((w) => w.name), files: files.map(([p]) => p), commit, createdRepo };
+}
+
 export const registerInitCommand: Register = (program, ctx) => {
   program
     .command('init')
@@ -38,42 +99,22 @@ export const registerInitCommand: Register = (program, ctx) => {
     .addHelpText('after', '\nExamples:\n  $ orchestra init\n  $ orchestra -C ~/src/myapp init --workers worker-api,worker-web --lead ana')
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
-      const cwd = c.cwd;
       const workers = opts.workers ? parseWorkerList(opts.workers) : SEED_WORKERS;
-      mkdirSync(cwd, { recursive: true });
-      let git = findGitRoot(cwd);
-      if (!git) {
-        const g = new Git(cwd);
-        await g.raw(['init', '-q', '-b', 'main']);
-        git = findGitRoot(cwd)!;
-      }
-      const ws = workspaceAt(git.main, git.gitDir);
-      if (existsSync(ws.configPath) && !opts.force) {
-        throw new UsageError(`${path.join(ws.root, CONFIG_FILE)} already exists: this is already a workspace (use --force to overwrite the config and prompts)`);
-      }
-      const files: [string, string][] = [
-        [CONFIG_FILE, configTemplate(workers, opts.lead)],
-        [SCHEMA_PATH, configJsonSchema()],
-        ['.orchestra/.gitignore', '# local daemon state: cursor, budget, breaker, alerts, logs\nstate/\n'],
-        ['.orchestra/docs/.gitkeep', ''],
-        ...workers.map((w): [string, string] => [`.orchestra/prompts/${w.name}.md`, promptTemplate(w)]),
-      ];
-      for (const [rel, text] of files) {
-        const abs = path.join(ws.root, rel);
-        mkdirSync(path.dirname(abs), { recursive: true });
-        writeFileSync(abs, text);
-      }
-      for (const w of workers) mkdirSync(path.join(ws.docsDir, w.name), { recursive: true });
-      mkdirSync(ws.stateDir, { recursive: true });
-      const g = new Git(ws.root, ws.gitDir);
-      const commit = await g.withWriteLock(() =>
-        g.commitPaths({ paths: files.map(([p]) => p), subject: `orchestra: init lead: set up ${workers.length} workers`, doc: 'init', actor: 'lead' }),
-      );
+      const r = await initWorkspace(c.cwd, { workers, lead: opts.lead, force: opts.force });
       if (c.json) {
-        c.io.out(JSON.stringify({ root: ws.root, workers: workers.map((w) => w.name), files: files.map(([p]) => p), commit }));
+        c.io.out(JSON.stringify({ root: r.ws.root, workers: r.workers, files: r.files, commit: r.commit }));
         return;
       }
-      c.io.out(`Initialised orchestra in ${ws.root} with ${workers.map((w) => w.name).join(', ')} (commit ${commit}).`);
-      c.io.out(`Next:\n  orchestra order ${workers[0].name} "<title>" --body "<what done means>"\n  orchestra daemon          # in another terminal\n  orchestra watch ${workers[0].name}   # in the worker's terminal`);
+      const first = r.workers[0];
+      c.io.out(`Initialised orchestra in ${r.ws.root} with ${r.workers.join(', ')} (commit ${r.commit}).`);
+      c.io.out(
+        [
+          'Next:',
+          '  orchestra doctor                     # check that everything is ready',
+          `  orchestra order ${first} "<title>" --body "<what done means>"`,
+          '  orchestra up                         # the daemon and the dashboard, in another terminal',
+          `  orchestra watch ${first}        # in the worker's terminal`,
+        ].join('\n'),
+      );
     });
 };

@@ -1,0 +1,258 @@
+import type { Command } from 'commander';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import pc from 'picocolors';
+import { parseDocument } from 'yaml';
+import { CONFIG_FILE, findCycle, workerNames, type Config } from '../../core/config.js';
+import { crossCheck } from '../../core/validate.js';
+import { EXIT, formatProblem } from '../../errors.js';
+import { readConfig } from '../../store/config-file.js';
+import { readDocs } from '../../store/docs.js';
+import { Git } from '../../store/git.js';
+import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
+import type { Register } from '../program.js';
+
+export interface Check {
+  /** Short stable name: node, git, identity, config, dependencies, prompts, docs, state, daemon, brain, remote. */
+  name: string;
+  ok: boolean;
+  /** What was found. */
+  message: string;
+  /** How to fix it, when it failed. */
+  fix?: string;
+}
+
+export const MIN_NODE = [20, 19] as const;
+
+/** Node ≥ 20.19 (what the dependencies need). Pure, so any version string can be checked. */
+export function nodeCheck(version: string): Check {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { name: 'node', ok, message: `Node ${version.replace(/^v/, '')} (needs ≥ ${MIN_NODE.join('.')})` }
+    : { name: 'node', ok, message: `Node ${version.replace(/^v/, '')} is too old (needs ≥ ${MIN_NODE.join('.')})`, fix: 'install Node 20.19 or newer (https://nodejs.org, or `nvm install 20`)' };
+}
+
+/** Runs git with a deadline, without a terminal prompt, outside simple-git's queue; never throws. */
+function gitProbe(cwd: string, args: string[], timeoutMs = 10_000): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=8' } }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
+      resolve({ code: e ? (e.killed ? -1 : typeof e.code === 'number' ? e.code : 1) : 0, out: stdout ?? '', err: (stderr ?? '').trim() });
+    });
+  });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim())?.trim() ?? '';
+}
+
+/** The pid in `.orchestra/state/daemon.pid` (JSON lock or a bare number), if any. */
+function daemonLock(ws: Workspace): { pid: number; host?: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(ws.stateDir, 'daemon.pid'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) return { pid: Number(text) };
+  try {
+    const j = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    if (typeof j.pid === 'number') return { pid: j.pid, host: typeof j.host === 'string' ? j.host : undefined };
+  } catch {
+    /* unreadable: reported below */
+  }
+  return { pid: NaN };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The seed's "verify ready", one check per line. Checks that need what an earlier one found (a repository, a
+ * valid config) say so instead of guessing.
+ */
+export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.env, nodeVersion = process.version): Promise<Check[]> {
+  const checks: Check[] = [nodeCheck(nodeVersion)];
+  const root = findGitRoot(cwd);
+  if (!root) {
+    checks.push({ name: 'git', ok: false, message: `${cwd} is not inside a git repository`, fix: 'run `orchestra init` here (it makes the folder a repository and a workspace)' });
+    return checks;
+  }
+  const ws = workspaceAt(root.main, root.gitDir, root.top !== root.main ? root.top : undefined);
+  const head = await gitProbe(ws.root, ['rev-parse', '--git-dir']);
+  checks.push(
+    head.code === 0
+      ? { name: 'git', ok: true, message: `git repository at ${ws.root}` }
+      : { name: 'git', ok: false, message: `git cannot read the repository at ${ws.root}: ${firstLine(head.err)}`, fix: 'check that git is installed (`git --version`) and the repository is intact (`git fsck`)' },
+  );
+
+  const name = (await gitProbe(ws.root, ['config', 'user.name'])).out.trim();
+  const email = (await gitProbe(ws.root, ['config', 'user.email'])).out.trim();
+  checks.push(
+    name && email
+      ? { name: 'identity', ok: true, message: `commits by ${name} <${email}>` }
+      : {
+          name: 'identity',
+          ok: false,
+          message: `git does not know who you are (user.${name ? 'email' : 'name'} is not set)`,
+          fix: 'git config user.name "Your Name" && git config user.email you@example.com',
+        },
+  );
+
+  let config: Config | undefined;
+  if (!existsSync(ws.configPath)) {
+    checks.push({ name: 'config', ok: false, message: `no ${CONFIG_FILE} at ${ws.root}`, fix: 'run `orchestra init` to make this repository a workspace' });
+  } else {
+    const result = readConfig(ws);
+    const isCycle = (m: string) => m.startsWith('dependency cycle');
+    if (result.ok) {
+      config = result.config;
+      checks.push({ name: 'config', ok: true, message: `${CONFIG_FILE} is valid: ${config.workers.length} worker${config.workers.length === 1 ? '' : 's'} (${config.workers.map((w) => w.name).join(', ')})` });
+    } else {
+      const other = result.problems.filter((p) => !isCycle(p.message));
+      checks.push(
+        other.length
+          ? { name: 'config', ok: false, message: `${other.length} problem${other.length === 1 ? '' : 's'}, first: ${formatProblem(other[0])}`, fix: 'run `orchestra validate` for every problem and fix them in orchestra.yaml' }
+          : { name: 'config', ok: true, message: `${CONFIG_FILE} is valid apart from its dependencies` },
+      );
+    }
+    // The graph, read from the raw YAML so a cycle is named even when other keys are wrong.
+    let deps = new Map<string, string[]>();
+    try {
+      const raw = parseDocument(readFileSync(ws.configPath, 'utf8')).toJS() as { workers?: { name?: unknown; depends_on?: unknown }[] } | null;
+      for (const w of Array.isArray(raw?.workers) ? raw!.workers : []) {
+        if (typeof w?.name === 'string') deps.set(w.name, Array.isArray(w.depends_on) ? w.depends_on.filter((d): d is string => typeof d === 'string') : []);
+      }
+    } catch {
+      deps = new Map();
+    }
+    const cycle = findCycle(deps);
+    checks.push(
+      cycle
+        ? { name: 'dependencies', ok: false, message: `dependency cycle ${cycle.join(' -> ')}: no order of these workers can ever become ready`, fix: `remove one of these depends_on entries in ${CONFIG_FILE}` }
+        : { name: 'dependencies', ok: true, message: `dependency graph is acyclic (${[...deps.values()].reduce((n, d) => n + d.length, 0)} dependencies)` },
+    );
+  }
+
+  if (config) {
+    const missing = config.workers.filter((w) => !existsSync(path.resolve(ws.root, w.prompt)));
+    checks.push(
+      missing.length
+        ? {
+            name: 'prompts',
+            ok: false,
+            message: `missing prompt${missing.length === 1 ? '' : 's'}: ${missing.map((w) => w.prompt).join(', ')}`,
+            fix: `write ${missing.length === 1 ? 'it' : 'them'} (each tells the agent how to use orchestra; \`orchestra init --force\` rewrites the templates, or \`git checkout -- ${missing[0].prompt}\` restores a deleted one)`,
+          }
+        : { name: 'prompts', ok: true, message: `${config.workers.length} prompt${config.workers.length === 1 ? '' : 's'} present` },
+    );
+
+    const git = new Git(ws.root, ws.gitDir);
+    const read = await readDocs(ws, { workers: workerNames(config), firstCommitTimes: () => git.firstCommitTimes() });
+    const problems = [...read.problems, ...crossCheck(read.docs)];
+    checks.push(
+      problems.length
+        ? { name: 'docs', ok: false, message: `${problems.length} problem${problems.length === 1 ? '' : 's'}, first: ${formatProblem(problems[0])}`, fix: 'run `orchestra validate` to see each, and fix or remove those files' }
+        : { name: 'docs', ok: true, message: `${read.docs.length} doc${read.docs.length === 1 ? '' : 's'} valid` },
+    );
+  }
+
+  checks.push(stateCheck(ws));
+  const ignored = await gitProbe(ws.root, ['check-ignore', '-q', '--no-index', '.orchestra/state/alerts.jsonl']);
+  checks.push(
+    ignored.code === 0
+      ? { name: 'ignore', ok: true, message: '.orchestra/state/ is git-ignored' }
+      : { name: 'ignore', ok: false, message: '.orchestra/state/ is not git-ignored: local daemon state would show up in commits', fix: 'add the line `state/` to .orchestra/.gitignore and commit it' },
+  );
+
+  checks.push(daemonCheck(ws));
+
+  if (config) {
+    if (config.brain.kind === 'rules') checks.push({ name: 'brain', ok: true, message: 'rules brain (offline: faq answers, escalations)' });
+    else {
+      const key = env.ANTHROPIC_API_KEY;
+      checks.push(
+        key && key.trim()
+          ? { name: 'brain', ok: true, message: `anthropic brain (${config.brain.model}); ANTHROPIC_API_KEY is set` }
+          : { name: 'brain', ok: false, message: 'brain.kind is anthropic but ANTHROPIC_API_KEY is not set', fix: 'export ANTHROPIC_API_KEY=<your key> before starting the daemon, or set `brain: { kind: rules }` in orchestra.yaml' },
+      );
+    }
+    if (config.sync) checks.push(await remoteCheck(ws, config.sync.remote, config.sync.branch));
+  }
+  return checks;
+}
+
+function stateCheck(ws: Workspace): Check {
+  const probe = path.join(ws.stateDir, `.doctor-${process.pid}`);
+  try {
+    mkdirSync(ws.stateDir, { recursive: true });
+    writeFileSync(probe, 'ok');
+    unlinkSync(probe);
+    return { name: 'state', ok: true, message: '.orchestra/state/ is writable' };
+  } catch (e) {
+    let why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    try {
+      if (!statSync(ws.stateDir).isDirectory()) why = 'it is not a folder';
+    } catch {
+      /* keep the error code */
+    }
+    return { name: 'state', ok: false, message: `.orchestra/state/ is not writable (${why})`, fix: `make ${ws.stateDir} a folder you can write to (it holds the daemon's cursor, alerts and logs)` };
+  }
+}
+
+function daemonCheck(ws: Workspace): Check {
+  const lock = daemonLock(ws);
+  if (!lock) return { name: 'daemon', ok: true, message: 'daemon not running (start it with `orchestra up` or `orchestra daemon`)' };
+  if (Number.isNaN(lock.pid)) return { name: 'daemon', ok: false, message: '.orchestra/state/daemon.pid is unreadable', fix: 'stop any daemon, delete .orchestra/state/daemon.pid, and start it again' };
+  if (lock.host && lock.host !== hostname()) return { name: 'daemon', ok: true, message: `daemon running on ${lock.host} (pid ${lock.pid})` };
+  if (alive(lock.pid)) return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
+  return { name: 'daemon', ok: false, message: `the daemon died (pid ${lock.pid} is gone, its lock remains)`, fix: 'start it again with `orchestra up` or `orchestra daemon` (it takes the stale lock over); its log is in .orchestra/state/logs/' };
+}
+
+async function remoteCheck(ws: Workspace, remote: string, branch: string): Promise<Check> {
+  const url = await gitProbe(ws.root, ['remote', 'get-url', remote]);
+  if (url.code !== 0) {
+    return { name: 'remote', ok: false, message: `sync is on but there is no remote "${remote}"`, fix: `git remote add ${remote} <url>, or set sync.remote in orchestra.yaml (or remove sync:)` };
+  }
+  const started = Date.now();
+  const r = await gitProbe(ws.root, ['ls-remote', '--heads', remote, branch], 10_000);
+  if (r.code === 0) return { name: 'remote', ok: true, message: `${remote} (${url.out.trim()}) reachable in ${Date.now() - started} ms${r.out.trim() ? '' : `; branch ${branch} does not exist there yet`}` };
+  return {
+    name: 'remote',
+    ok: false,
+    message: r.code === -1 ? `${remote} did not answer within 10 s` : `${remote} is not reachable: ${firstLine(r.err) || `git ls-remote exited ${r.code}`}`,
+    fix: `check the URL (\`git remote -v\`), the network and your credentials (\`git ls-remote ${remote}\`), or remove sync: from orchestra.yaml`,
+  };
+}
+
+export const registerDoctorCommand: Register = (program, ctx) => {
+  program
+    .command('doctor')
+    .description('check that everything is ready: git, identity, config, prompts, docs, state, daemon, brain, remote, Node')
+    .addHelpText('after', '\nExit 0 only when every check passes (1 otherwise).\n\nExample:\n  $ orchestra doctor\n  $ orchestra -C ~/src/myapp doctor --json')
+    .action(async (_opts, cmd: Command) => {
+      const c = ctx(cmd);
+      const checks = await runChecks(c.cwd);
+      const ok = checks.every((x) => x.ok);
+      if (c.json) c.io.out(JSON.stringify({ ok, checks }));
+      else {
+        const width = Math.max(...checks.map((x) => x.name.length));
+        for (const x of checks) {
+          const mark = x.ok ? pc.green('✔') : pc.red('✖');
+          c.io.out(`${mark} ${x.name.padEnd(width)}  ${x.message}${x.fix ? ` ${pc.yellow('→ fix:')} ${x.fix}` : ''}`);
+        }
+        const failed = checks.filter((x) => !x.ok).length;
+        c.io.out(failed ? pc.red(`${failed} check${failed === 1 ? '' : 's'} failed`) : pc.green('ready'));
+      }
+      if (!ok) process.exitCode = EXIT.runtime;
+    });
+};

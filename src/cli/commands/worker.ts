@@ -1,0 +1,248 @@
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, globProblem } from '../../core/config.js';
+import { OPEN_ORDER_STATES } from '../../core/state.js';
+import { promptTemplate, workerItemText } from '../../core/templates.js';
+import { UsageError, ValidationError } from '../../errors.js';
+import { parseConfigText } from '../../store/config-file.js';
+import { writeDoc } from '../../store/write.js';
+import { loadWorkspace } from '../../store/load.js';
+import { checkTitle, readBody, type Ctx } from '../context.js';
+import type { Register } from '../program.js';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+interface RawWorker {
+  name?: unknown;
+  priority?: unknown;
+  depends_on?: unknown;
+}
+
+/** The parsed orchestra.yaml, refusing text git would not be able to round-trip. */
+function parseYaml(text: string): Document.Parsed {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ValidationError([{ file: CONFIG_FILE, field: '-', message: `broken YAML (${doc.errors[0].message.split('\n')[0]}): fix it, then run \`orchestra validate\`` }]);
+  }
+  return doc;
+}
+
+function rawWorkers(doc: Document.Parsed): RawWorker[] {
+  const js = doc.toJS() as { workers?: unknown } | null;
+  return Array.isArray(js?.workers) ? (js!.workers as RawWorker[]) : [];
+}
+
+/** Start of the line that holds `offset`. */
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** End of the line that holds `offset` (the index of its `\n`, or the text's length). */
+function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl === -1 ? text.length : nl;
+}
+
+/**
+ * Adds a worker item to the `workers:` block. The new text is spliced in after the last item (using the
+ * Document's source ranges), so every other byte of the file, comments and layout included, stays as it was.
+ */
+export function addWorkerText(text: string, item: Parameters<typeof workerItemText>[0]): string {
+  const doc = parseYaml(text);
+  const seq = doc.get('workers', true);
+  if (isSeq(seq) && !seq.flow && seq.items.length && seq.items.every((i) => isMap(i) && i.range)) {
+    const last = seq.items[seq.items.length - 1] as { range: [number, number, number] };
+    const first = seq.items[0] as { range: [number, number, number] };
+    const column = first.range[0] - lineStart(text, first.range[0]);
+    const dashIndent = Math.max(0, column - 2);
+    const at = lineEnd(text, Math.max(last.range[1] - 1, 0));
+    return `${text.slice(0, at)}\n${workerItemText(item, dashIndent)}${text.slice(at)}`;
+  }
+  // A flow-style or empty `workers:`: let the Document write it (comments stay; that block's layout may not).
+  const node = doc.createNode({
+    name: item.name,
+    scope: item.scope,
+    prompt: `.orchestra/prompts/${item.name}.md`,
+    priority: item.priority,
+    depends_on: item.dependsOn,
+    ...(item.branch ? { branch: item.branch } : {}),
+  });
+  if (isSeq(seq)) seq.items.push(node);
+  else doc.set('workers', doc.createNode([node.toJSON()]));
+  return doc.toString();
+}
+
+/** Removes a worker's item (its lines, with comments inside it) from the `workers:` block; other bytes stay. */
+export function removeWorkerText(text: string, name: string): string {
+  const doc = parseYaml(text);
+  const seq = doc.get('workers', true);
+  if (!isSeq(seq)) throw new UsageError(`${CONFIG_FILE} has no workers list`);
+  const index = seq.items.findIndex((i) => isMap(i) && i.get('name') === name);
+  if (index < 0) throw new UsageError(`no worker "${name}" in ${CONFIG_FILE}`);
+  const item = seq.items[index] as { range?: [number, number, number] };
+  if (seq.flow || !item.range) {
+    seq.items.splice(index, 1);
+    return doc.toString();
+  }
+  const start = lineStart(text, item.range[0]);
+  const end = lineEnd(text, Math.max(item.range[1] - 1, item.range[0]));
+  return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
+}
+
+function configText(c: Ctx): string {
+  try {
+    return readFileSync(c.ws.configPath, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${CONFIG_FILE} (${(e as NodeJS.ErrnoException).code}): run \`orchestra init\` first`);
+  }
+}
+
+/** Refuses to commit orchestra.yaml while it holds someone's uncommitted edits (they would be swept in). */
+async function requireCleanConfig(c: Ctx): Promise<void> {
+  const dirty = await c.git.uncommitted([CONFIG_FILE]);
+  if (dirty.size) throw new UsageError(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
+}
+
+function validated(text: string): void {
+  const r = parseConfigText(text);
+  if (!r.ok) throw new ValidationError(r.problems.map((p) => ({ ...p, message: `${p.message} (nothing was changed)` })));
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--priority "${v}" is not a whole number ≥ 0 (lower = more important)`);
+  return n;
+}
+
+export const registerWorkerCommand: Register = (program, ctx) => {
+  const worker = program
+    .command('worker')
+    .description('add or remove a worker: edits orchestra.yaml keeping its comments, writes the prompt, commits')
+    .addHelpText('after', '\nExamples:\n  $ orchestra worker add worker-docs --scope "docs/**" --depends-on worker-core --order "Document the API"\n  $ orchestra worker remove worker-docs');
+
+  worker
+    .command('add')
+    .description('declare a new worker in orchestra.yaml, write its prompt and commit; optionally its first order')
+    .argument('<name>', 'the worker name: lowercase letters, digits and "-", such as worker-docs')
+    .option('--scope <glob>', 'a glob of files the worker may change (repeatable)', collect, [] as string[])
+    .option('--depends-on <worker>', 'a worker whose earlier orders must finish first (repeatable)', collect, [] as string[])
+    .option('--priority <n>', 'lower number = more important worker (default: after the others)', positiveInt)
+    .option('--branch <branch>', 'the branch this worker commits on')
+    .option('--description <text>', 'what the worker is responsible for (goes in its prompt)')
+    .option('--order <title>', 'also write its first order, with this title')
+    .option('--body <text>', 'the first order\'s full text (with --order)')
+    .option('--file <path>', 'read the first order\'s text from a file (with --order)')
+    .addHelpText('after', '\nExample:\n  $ orchestra worker add worker-docs --scope "docs/**" --depends-on worker-core --order "Document the API" --body "Done when every endpoint has an example"')
+    .action(async (name: string, opts, cmd: Command) => {
+      const c = ctx(cmd);
+      if (!WORKER_NAME_RE.test(name)) throw new UsageError(`"${name}" is not a valid worker name: lowercase letters, digits and "-", up to 40 characters, such as worker-docs`);
+      if (RESERVED_NAMES.has(name)) throw new UsageError(`"${name}" is reserved: choose another worker name`);
+      if ((opts.body !== undefined || opts.file !== undefined) && !opts.order) throw new UsageError('--body and --file describe the first order: give --order "<title>" too');
+      const title = opts.order !== undefined ? checkTitle(opts.order) : undefined;
+      const body = readBody(opts);
+      for (const g of opts.scope as string[]) {
+        const p = globProblem(g);
+        if (p) throw new UsageError(`--scope ${p}`);
+      }
+      const text = configText(c);
+      const doc = parseYaml(text);
+      const existing = rawWorkers(doc);
+      const names = existing.map((w) => String(w.name));
+      if (names.includes(name)) throw new UsageError(`worker "${name}" already exists in ${CONFIG_FILE}: choose another name, or edit its entry`);
+      for (const d of opts.dependsOn as string[]) {
+        if (d === name) throw new UsageError(`${name} cannot depend on itself: remove --depends-on ${d}`);
+        if (!names.includes(d)) throw new UsageError(`--depends-on ${d}: no such worker (declared: ${names.join(', ')})`);
+      }
+      const priorities = existing.map((w, i) => (typeof w.priority === 'number' ? w.priority : i + 1));
+      const priority = opts.priority ?? (priorities.length ? Math.max(...priorities) + 1 : 1);
+      const seed = { name, scope: opts.scope as string[], dependsOn: [...new Set(opts.dependsOn as string[])], description: opts.description ?? '', branch: opts.branch, priority };
+      const next = addWorkerText(text, seed);
+      // The edited file must be a valid config (this also catches cycles through entries already there).
+      validated(next);
+      await requireCleanConfig(c);
+
+      const promptRel = `.orchestra/prompts/${name}.md`;
+      const promptAbs = path.join(c.ws.root, promptRel);
+      const keptPrompt = existsSync(promptAbs);
+      const commit = await c.git.withWriteLock(async () => {
+        writeFileSync(c.ws.configPath, next);
+        if (!keptPrompt) {
+          mkdirSync(path.dirname(promptAbs), { recursive: true });
+          writeFileSync(promptAbs, promptTemplate(seed));
+        }
+        mkdirSync(path.join(c.ws.docsDir, name), { recursive: true });
+        try {
+          return await c.git.commitPaths({
+            paths: keptPrompt ? [CONFIG_FILE] : [CONFIG_FILE, promptRel],
+            subject: `orchestra: worker-add ${name}: add ${name}${seed.scope.length ? ` (scope ${seed.scope.join(', ')})` : ''}`,
+            doc: CONFIG_FILE,
+            actor: 'lead',
+          });
+        } catch (e) {
+          writeFileSync(c.ws.configPath, text);
+          if (!keptPrompt) rmSync(promptAbs, { force: true });
+          throw e;
+        }
+      }, `worker add ${name}`);
+
+      let order: string | undefined;
+      if (title) {
+        const from = c.identity === 'daemon' ? 'lead' : c.identity;
+        const w = await writeDoc(c.ws, c.git, { type: 'order', title, from, to: name, worker: name, body });
+        order = w.id;
+      }
+      if (c.json) {
+        c.io.out(JSON.stringify({ worker: name, priority, prompt: promptRel, promptKept: keptPrompt, commit, order: order ?? null }));
+        return;
+      }
+      c.io.out(`Added ${name} (priority ${priority}${seed.dependsOn.length ? `, depends on ${seed.dependsOn.join(', ')}` : ''}) in commit ${commit}.`);
+      c.io.out(keptPrompt ? `Kept the existing prompt ${promptRel}.` : `Wrote its prompt: ${promptRel} (hand it to the agent).`);
+      if (order) c.io.out(`First order: ${order}`);
+      c.io.out(`Open its watchdog: orchestra watch ${name}`);
+    });
+
+  worker
+    .command('remove')
+    .description('remove a worker from orchestra.yaml (refused while it has open orders or others depend on it)')
+    .argument('<name>', 'the worker to remove')
+    .addHelpText('after', '\nExample:\n  $ orchestra worker remove worker-docs\n\nIts docs leave the working tree in the same commit and stay in git history (`git log -- .orchestra/docs/<name>`).')
+    .action(async (name: string, _opts, cmd: Command) => {
+      const c = ctx(cmd);
+      const config = c.config;
+      c.requireWorker(name);
+      const dependents = config.workers.filter((w) => w.dependsOn.includes(name)).map((w) => w.name);
+      if (dependents.length) throw new UsageError(`${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on ${name}: remove ${name} from their depends_on first`);
+      if (config.workers.length === 1) throw new UsageError(`${name} is the only worker: a workspace needs at least one`);
+      const loaded = await loadWorkspace(c.ws, { config, git: c.git });
+      const open = loaded.docs.filter((d) => d.type === 'order' && d.to === name && OPEN_ORDER_STATES.has(loaded.derived.orders.get(d.id)!.state));
+      if (open.length) {
+        throw new UsageError(`${name} has ${open.length} open order${open.length === 1 ? '' : 's'} (${open.map((d) => d.id).slice(0, 3).join(', ')}${open.length > 3 ? ', ...' : ''}): let them finish or cancel them first (\`orchestra cancel <id>\`)`);
+      }
+      const mine = new Set(loaded.docs.filter((d) => d.worker === name).map((d) => d.id));
+      const referrer = loaded.docs.find((d) => d.worker !== name && ((d.re && mine.has(d.re)) || d.after.some((a) => mine.has(a))));
+      if (referrer) throw new UsageError(`${referrer.path} refers to ${name}'s docs: settle that thread before removing ${name}`);
+      const text = configText(c);
+      const next = removeWorkerText(text, name);
+      validated(next);
+      await requireCleanConfig(c);
+
+      const promptRel = path.relative(c.ws.root, path.resolve(c.ws.root, config.workers.find((w) => w.name === name)!.prompt)).split(path.sep).join('/');
+      const tracked = (await c.git.raw(['ls-files', '--', promptRel, `.orchestra/docs/${name}`, `.orchestra/archive/${name}`])).split('\n').filter(Boolean);
+      const commit = await c.git.withWriteLock(async () => {
+        writeFileSync(c.ws.configPath, next);
+        for (const t of tracked) rmSync(path.join(c.ws.root, t), { force: true });
+        try {
+          return await c.git.commitPaths({ paths: [CONFIG_FILE, ...tracked], subject: `orchestra: worker-remove ${name}: remove ${name}`, doc: CONFIG_FILE, actor: 'lead' });
+        } catch (e) {
+          // Put back exactly what we removed; nothing else in the tree is touched.
+          writeFileSync(c.ws.configPath, text);
+          if (tracked.length) await c.git.raw(['checkout', 'HEAD', '--', ...tracked]).catch(() => '');
+          throw e;
+        }
+      }, `worker remove ${name}`);
+      if (c.json) c.io.out(JSON.stringify({ worker: name, removed: true, files: tracked, commit }));
+      else c.io.out(`Removed ${name} in commit ${commit}${tracked.length ? ` (${tracked.length} file${tracked.length === 1 ? '' : 's'} left the tree; git history keeps them)` : ''}.`);
+    });
+};
