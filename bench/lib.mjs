@@ -35,12 +35,14 @@ export function generateWorkspace(n, { archived = 0, workers = ['worker-core', '
   git(dir, ['config', 'commit.gpgsign', 'false']);
   cli(dir, ['init', '--workers', workers.join(',')]);
   const start = Date.parse('2026-01-01T00:00:00Z');
+  const iso = (i) => new Date(start + i * 60_000).toISOString().replace(/\.000Z$/, 'Z');
+  const stampOf = (i) => iso(i).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const write = (base, i) => {
     const w = workers[i % workers.length];
-    const t = new Date(start + i * 60_000).toISOString().replace(/\.000Z$/, 'Z');
-    const stamp = t.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const t = iso(i);
+    const stamp = stampOf(i);
     const kind = i % 4;
-    const orderId = `${stamp}-order-task-${i - kind}-b${(i - kind) % 1000}`;
+    const orderId = `${stampOf(i - kind)}-order-task-${i - kind}-b${(i - kind) % 1000}`;
     let id, fm;
     if (kind === 0) {
       id = `${stamp}-order-task-${i}-b${i % 1000}`;
@@ -52,7 +54,7 @@ export function generateWorkspace(n, { archived = 0, workers = ['worker-core', '
       id = `${stamp}-doubt-q-${i}-d${i % 1000}`;
       fm = `type: doubt\ntitle: Question ${i}\nfrom: ${w}\nto: daemon\ncreated: ${t}`;
     } else {
-      const doubtId = `${new Date(start + (i - 1) * 60_000).toISOString().replace(/\.000Z$/, 'Z').replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-doubt-q-${i - 1}-d${(i - 1) % 1000}`;
+      const doubtId = `${stampOf(i - 1)}-doubt-q-${i - 1}-d${(i - 1) % 1000}`;
       id = `${stamp}-answer-q-${i}-a${i % 1000}`;
       fm = `type: answer\ntitle: Re question ${i - 1}\nfrom: daemon\nto: ${w}\nre: ${doubtId}\ncreated: ${t}`;
     }

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { isValidId } from './ids.js';
 
@@ -64,36 +62,65 @@ export interface Doc {
 /** Frontmatter keys we know. Unknown keys are kept on disk and ignored. */
 const KNOWN_KEYS = new Set(['type', 'title', 'from', 'to', 'priority', 'status', 're', 'after', 'outcome', 'tags', 'created', 'author']);
 
-const require = createRequire(import.meta.url);
-
-/** Raw frontmatter as found on disk, before aliases and defaults. Built on first use: zod is slow to load. */
-function buildRawDocSchema() {
-  const { z } = require('zod') as typeof Z;
-  const idRef = z.string().refine(isValidId, {
-    message: 'must be a doc id (letters, digits, `.`, `_`, `-`; no `/` or `..`)',
-  });
-
-  return z.looseObject({
-    type: z.string({ error: 'is required: one of order, report, doubt, answer, escalation' }),
-    title: z
-      .string({ error: 'is required: a one-line title' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200, 'is longer than 200 characters')
-      .refine((s) => !/[\r\n]/.test(s), 'must be a single line'),
-    from: z.string().optional(),
-    author: z.string().optional(),
-    to: z.string().optional(),
-    priority: z.string().optional(),
-    status: z.string().optional(),
-    re: idRef.optional(),
-    after: z.union([idRef, z.array(idRef)]).optional(),
-    outcome: z.string().optional(),
-    tags: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(),
-    created: z.union([z.string(), z.date()]).optional(),
-  });
+interface RawDoc {
+  type: string;
+  title: string;
+  from?: string;
+  author?: string;
+  to?: string;
+  priority?: string;
+  status?: string;
+  re?: string;
+  after?: string | string[];
+  outcome?: string;
+  tags?: string | (string | number)[];
+  created?: string | Date;
 }
-let rawDocSchema: ReturnType<typeof buildRawDocSchema> | undefined;
+
+const TEXT_KEYS = ['from', 'author', 'to', 'priority', 'status', 'outcome'] as const;
+
+/**
+ * Checks the raw frontmatter's shape, one problem per bad field. Hand-written rather than zod: it runs for
+ * every doc on every read (10,000 docs in a `list`), and zod costs more to load than this whole check.
+ */
+function checkRaw(data: Record<string, unknown>, problem: (field: string, message: string) => void): RawDoc | undefined {
+  let ok = true;
+  const bad = (field: string, message: string) => {
+    ok = false;
+    problem(field, message);
+  };
+  const isText = (v: unknown) => typeof v === 'string';
+  if (data.type === undefined) bad('type', 'is required: one of order, report, doubt, answer, escalation');
+  else if (!isText(data.type)) bad('type', 'must be one of order, report, doubt, answer, escalation');
+  if (data.title === undefined || data.title === null) bad('title', 'is required: a one-line title');
+  else if (!isText(data.title)) bad('title', 'must be text: put it in quotes');
+  else {
+    const t = (data.title as string).trim();
+    if (!t) bad('title', 'must not be empty');
+    else if (t.length > 200) bad('title', `is ${t.length} characters, over 200: put details in the body`);
+    else if (/[\r\n]/.test(t)) bad('title', 'must be a single line');
+  }
+  for (const k of TEXT_KEYS) if (data[k] !== undefined && !isText(data[k])) bad(k, 'must be text: put it in quotes');
+  const idMsg = 'must be a doc id (letters, digits, ".", "_", "-"; no "/" or "..")';
+  if (data.re !== undefined && !isValidId(data.re)) bad('re', idMsg);
+  if (data.after !== undefined) {
+    const list = Array.isArray(data.after) ? data.after : [data.after];
+    list.forEach((a, i) => {
+      if (!isValidId(a)) bad(Array.isArray(data.after) ? `after[${i}]` : 'after', idMsg);
+    });
+  }
+  if (data.tags !== undefined) {
+    const list = Array.isArray(data.tags) ? data.tags : [data.tags];
+    list.forEach((t, i) => {
+      if (typeof t !== 'string' && typeof t !== 'number') bad(Array.isArray(data.tags) ? `tags[${i}]` : 'tags', 'must be a word or a list of words');
+    });
+  }
+  if (data.created !== undefined && !isText(data.created) && !(data.created instanceof Date)) {
+    bad('created', 'must be a date such as 2026-11-24T21:40:00Z');
+  }
+  if (!ok) return undefined;
+  return { ...(data as unknown as RawDoc), title: (data.title as string).trim() };
+}
 
 export interface NormaliseContext {
   /** Workspace-relative path of the file. */
@@ -104,8 +131,8 @@ export interface NormaliseContext {
   archived: boolean;
   /** Declared worker names. */
   workers: ReadonlySet<string>;
-  /** `created` when the file does not say: its first commit, or its mtime. */
-  fallbackCreated: string;
+  /** `created` when the file does not say: its first commit, or its mtime (computed only when needed). */
+  fallbackCreated: string | (() => string);
 }
 
 export type NormaliseResult = { ok: true; doc: Doc } | { ok: false; problems: Problem[] };
@@ -117,7 +144,10 @@ function pick<T extends string>(value: string | undefined, allowed: readonly T[]
   return aliases[v];
 }
 
+const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
 function toIso(value: string | Date): string | undefined {
+  if (typeof value === 'string' && ISO_SECONDS.test(value)) return value;
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return undefined;
   return d.toISOString().replace(/\.000Z$/, 'Z');
@@ -131,16 +161,8 @@ export function normaliseDoc(data: Record<string, unknown>, body: string, ctx: N
   const problems: Problem[] = [];
   const problem = (field: string, message: string) => problems.push({ file: ctx.path, field, message });
 
-  rawDocSchema ??= buildRawDocSchema();
-  const parsed = rawDocSchema.safeParse(data);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const field = issue.path.length ? issue.path.join('.') : '-';
-      problem(field, issue.message);
-    }
-    return { ok: false, problems };
-  }
-  const raw = parsed.data;
+  const raw = checkRaw(data, problem);
+  if (!raw) return { ok: false, problems };
   const identities = (name: string) => name === 'lead' || name === 'daemon' || ctx.workers.has(name);
 
   const type = pick(raw.type, DOC_TYPES, TYPE_ALIASES);
@@ -182,9 +204,10 @@ export function normaliseDoc(data: Record<string, unknown>, body: string, ctx: N
     problem('from', `${type} from ${from} sits in ${ctx.worker}'s folder: move it to .orchestra/docs/${from}/`);
   }
 
-  let created = ctx.fallbackCreated;
+  let created = '';
   let createdInferred = true;
-  if (raw.created !== undefined) {
+  if (raw.created === undefined) created = typeof ctx.fallbackCreated === 'function' ? ctx.fallbackCreated() : ctx.fallbackCreated;
+  else {
     const iso = toIso(raw.created);
     if (!iso) problem('created', `"${String(raw.created)}" is not a date: write it as 2026-11-24T21:40:00Z`);
     else {

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, linkSync, unlinkSync, renameSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, linkSync, unlinkSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { normaliseDoc, type Doc } from '../core/doc.js';
 import { isValidId } from '../core/ids.js';
@@ -26,10 +26,10 @@ interface RawEntry {
   worker: string;
   id: string;
   archived: boolean;
-  stat: Stats;
 }
 
 function listFolder(ws: Workspace, base: string, archived: boolean, workers: ReadonlySet<string>, problems: Problem[]): RawEntry[] {
+  const relBase = rel(ws, base);
   let folders;
   try {
     folders = readdirSync(base, { withFileTypes: true });
@@ -56,7 +56,7 @@ function listFolder(ws: Workspace, base: string, archived: boolean, workers: Rea
     for (const f of files) {
       if (f.name.startsWith('.') || !f.name.endsWith('.md')) continue;
       const abs = path.join(dir, f.name);
-      const relPath = rel(ws, abs);
+      const relPath = `${relBase}/${folder.name}/${f.name}`;
       if (!known) {
         problems.push({ file: relPath, field: '-', message: `is in the folder of unknown worker "${folder.name}": declare the worker in orchestra.yaml or move the doc` });
         continue;
@@ -66,24 +66,25 @@ function listFolder(ws: Workspace, base: string, archived: boolean, workers: Rea
         problems.push({ file: relPath, field: 'id', message: `"${id}" is not a valid doc id: rename the file using letters, digits, ".", "_" and "-" only` });
         continue;
       }
-      let stat: Stats;
-      try {
-        stat = lstatSync(abs);
-      } catch {
-        continue; // removed while we were reading
-      }
-      if (stat.isSymbolicLink()) {
+      if (f.isSymbolicLink()) {
         problems.push({ file: relPath, field: '-', message: 'is a symbolic link: docs must be regular files (links are never followed)' });
         continue;
       }
-      if (!stat.isFile()) continue;
-      entries.push({ abs, relPath, worker: folder.name, id, archived, stat });
+      if (!f.isFile()) continue;
+      entries.push({ abs, relPath, worker: folder.name, id, archived });
     }
   }
   return entries;
 }
 
-function isoOf(ms: number): string {
+/** A doc's creation time before its first commit: its mtime. Asked only for docs without `created`. */
+function mtimeIso(abs: string): string {
+  let ms = Date.now();
+  try {
+    ms = lstatSync(abs).mtimeMs;
+  } catch {
+    /* removed meanwhile */
+  }
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -91,7 +92,7 @@ function isoOf(ms: number): string {
 export function readDocFile(
   entry: { abs: string; relPath: string; worker: string; id: string; archived: boolean },
   workers: ReadonlySet<string>,
-  fallbackCreated: string,
+  fallbackCreated: string | (() => string),
 ): { doc?: Doc; problems: Problem[]; needsCreated?: boolean } {
   let bytes: Buffer;
   try {
@@ -126,7 +127,7 @@ export async function readDocs(ws: Workspace, opts: ReadOptions): Promise<ReadRe
   const seen = new Map<string, string>();
   const inferred: Doc[] = [];
   for (const entry of entries) {
-    const r = readDocFile(entry, opts.workers, isoOf(entry.stat.mtimeMs));
+    const r = readDocFile(entry, opts.workers, () => mtimeIso(entry.abs));
     problems.push(...r.problems);
     if (!r.doc) continue;
     const other = seen.get(r.doc.id);

@@ -4,6 +4,7 @@
  * refuses: frontmatter is data, never code.
  */
 import { createRequire } from 'node:module';
+import { isUtf8 } from 'node:buffer';
 import type matterType from 'gray-matter';
 
 const require = createRequire(import.meta.url);
@@ -26,7 +27,6 @@ const ENGINES = {
   json: { parse: refuse('json'), stringify: refuse('json') },
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function firstLine(text: string): string {
   const nl = text.indexOf('\n');
@@ -40,12 +40,8 @@ export function parseDocFile(bytes: Uint8Array): ParsedFile {
     return { ok: false, message: `is ${(bytes.length / 1048576).toFixed(1)} MB, over the 1 MB limit: move large content to a file in the repository and link to it` };
   }
   if (bytes.includes(0)) return { ok: false, message: 'contains binary data (NUL bytes): docs must be UTF-8 text' };
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, message: 'is not valid UTF-8 text: save it as UTF-8' };
-  }
+  if (!isUtf8(bytes)) return { ok: false, message: 'is not valid UTF-8 text: save it as UTF-8' };
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.replace(/\r\n?/g, '\n');
 
@@ -60,6 +56,9 @@ export function parseDocFile(bytes: Uint8Array): ParsedFile {
   if (!/\n---[ \t]*(\n|$)/.test(text.slice(open.length))) {
     return { ok: false, message: 'frontmatter is not closed: add a line `---` after the last key' };
   }
+
+  const fast = parseSimpleFrontmatter(text, open.length);
+  if (fast) return fast;
 
   let file: matterType.GrayMatterFile<string>;
   try {
@@ -82,6 +81,64 @@ const LOOKS_NUMERIC = /^[-+]?(?:[\d_]+(?:\.[\d_]*)?|\.\d+)(?:[eE][-+]?\d+)?$|^0[
 const LOOKS_DATE = /^\d{4}-\d\d?-\d\d?(?:$|[Tt ])/;
 const PLAIN_SAFE = /^[A-Za-z0-9][A-Za-z0-9._/()+-]*(?: [A-Za-z0-9._/()+-]+)*$/;
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+const SIMPLE_LINE = /^([A-Za-z_][A-Za-z0-9_]*):[ \t]*(.*?)[ \t]*$/;
+
+function simpleScalar(v: string): { value: string } | undefined {
+  if (v.startsWith('"')) {
+    if (v.includes('\\') && /\\[^"\\/bfnrtu]/.test(v)) return undefined; // YAML-only escapes: let YAML read it
+    try {
+      const s = JSON.parse(v) as unknown;
+      return typeof s === 'string' ? { value: s } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (ISO_UTC.test(v)) return { value: v };
+  if (PLAIN_SAFE.test(v) && !YAML11_SPECIAL.test(v) && !LOOKS_NUMERIC.test(v) && !LOOKS_DATE.test(v)) return { value: v };
+  return undefined;
+}
+
+/**
+ * The frontmatter orchestra itself writes (and most hand-written files): `key: value` lines whose values are
+ * strings or flat lists of strings. Read here without YAML, several times faster; anything else (comments,
+ * numbers, nesting, block lists, odd quoting) returns undefined and goes to gray-matter. Both paths give the
+ * same data for every input this one accepts.
+ */
+function parseSimpleFrontmatter(text: string, openLen: number): ParsedFile | undefined {
+  const data: Record<string, unknown> = {};
+  let pos = openLen + 1;
+  for (;;) {
+    const nl = text.indexOf('\n', pos);
+    const line = nl === -1 ? text.slice(pos) : text.slice(pos, nl);
+    if (/^---[ \t]*$/.test(line)) {
+      const rest = nl === -1 ? '' : text.slice(nl + 1);
+      return { ok: true, data, body: rest.replace(/^\n+/, '').replace(/\s+$/, '') };
+    }
+    if (nl === -1) return undefined;
+    const m = SIMPLE_LINE.exec(line);
+    if (!m || m[1] in data) return undefined;
+    const v = m[2];
+    if (v.startsWith('[')) {
+      if (!v.endsWith(']') || v.includes('"') || v.includes("'")) return undefined;
+      const inner = v.slice(1, -1).trim();
+      const items: string[] = [];
+      if (inner) {
+        for (const part of inner.split(',')) {
+          const sc = simpleScalar(part.trim());
+          if (!sc) return undefined;
+          items.push(sc.value);
+        }
+      }
+      data[m[1]] = items;
+    } else {
+      const sc = simpleScalar(v);
+      if (!sc) return undefined;
+      data[m[1]] = sc.value;
+    }
+    pos = nl + 1;
+  }
+}
 
 /**
  * One YAML scalar: plain when that reads back as the same string, else double-quoted (JSON strings are valid
