@@ -14,5 +14,9 @@ export interface BrainOptions {
 /** Builds the brain named by `--brain` or `brain.kind`. */
 export async function createBrain(kind: 'rules' | 'anthropic', opts: BrainOptions): Promise<Brain> {
   if (kind === 'rules') return new RulesBrain();
-  throw new OrchestraError('the anthropic brain is not available in this build yet: run the daemon with --brain rules');
+  // The key comes from ANTHROPIC_API_KEY and nowhere else; the SDK is loaded only when this brain is chosen.
+  const apiKey = process.env.ANTHROPIC_API_KEY?.trim();
+  if (!apiKey) throw new OrchestraError('ANTHROPIC_API_KEY is not set: export it to use the anthropic brain, or run the daemon with --brain rules');
+  const { AnthropicBrain } = await import('./anthropic.js');
+  return new AnthropicBrain({ ws: opts.ws, config: opts.config, apiKey, now: opts.now });
 }
