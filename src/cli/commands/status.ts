@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { formatDuration } from '../../core/duration.js';
+import type { Metrics } from '../../core/metrics.js';
+import { openEscalations, workerViews, type WorkerView } from '../../core/state.js';
+import { alertJson, openAlerts, type Alert } from '../../store/alerts.js';
+import { DEFAULT_WINDOW_MS, metricsFor, refreshHealth } from '../../store/health.js';
+import type { Loaded } from '../../store/load.js';
+import { colorState, docJson, type DocJson } from '../format.js';
+import type { Register } from '../program.js';
+
+export interface StatusView {
+  workers: WorkerView[];
+  metrics: Metrics;
+  alerts: Record<string, unknown>[];
+  escalations: DocJson[];
+  /** The anthropic brain's figures (calls today, budget left, breaker, tokens, cache hits), when it reports them. */
+  brain?: Record<string, unknown>;
+}
+
+/** Builds the status after a health scan, so stalls and conflicts show even without a daemon. */
+export async function buildStatus(loaded: Loaded, now: Date): Promise<{ view: StatusView; alerts: Alert[] }> {
+  const health = await refreshHealth(loaded, now);
+  const workers = workerViews(loaded.docs, loaded.derived, loaded.config).map((w) => {
+    // Commits and uncommitted edits are activity too, not only docs.
+    const git = health.activity.get(w.name);
+    return git && (!w.lastActivity || git > w.lastActivity) ? { ...w, lastActivity: git } : w;
+  });
+  const metrics = metricsFor(loaded, { since: new Date(now.getTime() - DEFAULT_WINDOW_MS), now });
+  const alerts = openAlerts(loaded.ws);
+  const escalations = openEscalations(loaded.docs, loaded.derived).map((d) => docJson(d, loaded.derived));
+  return { view: { workers, metrics, alerts: alerts.map(alertJson), escalations }, alerts };
+}
+
+/** Cuts a plain string to `n` columns. */
+export function fit(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`;
+}
+
+function ago(now: Date, iso: string | null): string {
+  if (!iso) return '-';
+  return `${formatDuration(Math.max(0, now.getTime() - Date.parse(iso)))} ago`;
+}
+
+const LEVEL: Record<string, (s: string) => string> = { critical: pc.red, warning: pc.yellow, info: pc.cyan };
+
+/** The status for people: fits 80 columns. */
+export function statusText(loaded: Loaded, view: StatusView, alerts: Alert[], now: Date): string[] {
+  const lines: string[] = [pc.bold(`orchestra status · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`), ''];
+  lines.push(pc.dim(`${'WORKER'.padEnd(15)}${'STATE'.padEnd(9)}${'CURRENT ORDER'.padEnd(28)}${'RDY'.padStart(4)}${'WAIT'.padStart(5)}${'OPEN'.padStart(5)}  LAST`));
+  for (const w of view.workers) {
+    const current = w.currentOrder ? (loaded.derived.byId.get(w.currentOrder)?.title ?? w.currentOrder) : '-';
+    lines.push(
+      `${fit(w.name, 14).padEnd(15)}${colorState(w.state, 9)}${fit(current, 27).padEnd(28)}${String(w.ready).padStart(4)}${String(w.waiting).padStart(5)}${String(w.open).padStart(5)}  ${fit(ago(now, w.lastActivity), 12)}`,
+    );
+  }
+  const deps = view.workers.filter((w) => w.dependsOn.length);
+  if (deps.length) lines.push(pc.dim(fit(`depends on: ${deps.map((w) => `${w.name} ← ${w.dependsOn.join(', ')}`).join(' · ')}`, 80)));
+
+  const m = view.metrics;
+  lines.push('', pc.bold('Metrics (7 days)'));
+  const ok = (good: boolean) => (good ? pc.green('✓') : pc.yellow('!'));
+  lines.push(
+    `  throughput ${m.throughputPerDay}/day ${ok(m.vsTargets.throughputPerDay === 'on_target')} (5-10)  ` +
+      `autonomy ${m.autonomyPct === null ? '-' : `${m.autonomyPct} %`} ${ok(m.vsTargets.autonomyPct !== 'below')} (≥80)  ` +
+      `conflicts ${m.conflicts} ${ok(m.conflicts === 0)} (0)`,
+  );
+  if (view.brain) lines.push(`  brain ${fit(JSON.stringify(view.brain), 70)}`);
+
+  lines.push('', pc.bold(`Alerts (${alerts.length})`));
+  if (!alerts.length) lines.push(pc.dim('  none'));
+  for (const a of alerts.slice(0, 20)) {
+    lines.push(`  ${(LEVEL[a.level] ?? ((s: string) => s))(a.level.padEnd(8))} ${fit(a.message, 69)}`);
+  }
+  if (alerts.length > 20) lines.push(pc.dim(`  … ${alerts.length - 20} more: orchestra status --json`));
+
+  lines.push('', pc.bold(`Escalations for the lead (${view.escalations.length})`));
+  if (!view.escalations.length) lines.push(pc.dim('  none'));
+  for (const e of view.escalations.slice(0, 10)) {
+    lines.push(`  ${fit(e.title, 76)}`, pc.dim(`    orchestra answer ${e.id}`));
+  }
+  return lines;
+}
+
+export const registerStatusCommand: Register = (program, ctx) => {
+  program
+    .command('status')
+    .description('the whole team at a glance: workers, metrics, open alerts and escalations')
+    .addHelpText(
+      'after',
+      `
+Runs the health checks first (stalled workers, ready orders nobody started, unanswered escalations, piling
+doubts, low autonomy, conflicts), recording each new problem as an alert once.
+
+Example:
+  $ orchestra status --json`,
+    )
+    .action(async (_opts, cmd: Command) => {
+      const c = ctx(cmd);
+      const now = new Date();
+      const loaded = await c.load();
+      const { view, alerts } = await buildStatus(loaded, now);
+      if (c.json) {
+        c.io.out(JSON.stringify(view));
+        return;
+      }
+      c.io.out(statusText(loaded, view, alerts, now).join('\n'));
+    });
+};

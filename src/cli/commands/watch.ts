@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { renderEvent } from '../../watch/render.js';
+import { Watchdog } from '../../watch/watchdog.js';
+import type { Register } from '../program.js';
+
+function positiveMs(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} "${v}" is not a number of milliseconds`);
+    return n;
+  };
+}
+
+export const registerWatchCommand: Register = (program, ctx) => {
+  program
+    .command('watch')
+    .description("the watchdog: a worker's inbox at a glance, then each new order, answer, status change or conflict as it happens")
+    .argument('<worker>', 'worker name')
+    .option('--once', 'print the summary and exit')
+    .option('--quiet', 'no terminal bell on new orders')
+    .option('--conflict-interval <ms>', 'how often conflicts are re-checked', positiveMs('--conflict-interval'), 10_000)
+    .addHelpText(
+      'after',
+      `
+Works from the worker's own linked worktree: it watches the main worktree's .orchestra/docs.
+With --json, one JSON object per line: {"event": "summary"|"order"|"answer"|"status"|"conflict", ...}.
+Ctrl-C leaves (exit 0).
+
+Example:
+  $ orchestra watch worker-core
+  $ orchestra watch worker-core --json | my-agent --events -`,
+    )
+    .action(async (worker: string, opts, cmd: Command) => {
+      const c = ctx(cmd);
+      c.requireWorker(worker);
+      const json = c.json;
+      const emit = (ev: Parameters<typeof renderEvent>[0]) => {
+        if (json) c.io.out(JSON.stringify(ev));
+        else c.io.out(`${ev.event === 'order' && !opts.quiet ? '\x07' : ''}${renderEvent(ev)}\n`);
+      };
+      const dog = new Watchdog({
+        ws: c.ws,
+        config: c.config,
+        git: c.git,
+        worker,
+        onEvent: emit,
+        onError: (m) => c.io.err(`warning: ${m}`),
+        conflictIntervalMs: opts.conflictInterval,
+      });
+      if (opts.once) {
+        await dog.start({ live: false });
+        await dog.stop();
+        return;
+      }
+      // Signals are handled before watching starts, so an early Ctrl-C still leaves cleanly.
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const onSignal = () => stop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await dog.start();
+        if (!json) c.io.err(`watching ${worker}: new orders, answers and conflicts appear here (Ctrl-C to leave)`);
+        await stopped;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await dog.stop();
+      }
+    });
+};

@@ -1,0 +1,220 @@
+/**
+ * Each worker's current changes, read from git as DESIGN.md "Conflicts" defines them: commits on its branch not
+ * yet on the main branch, uncommitted changes in a worktree that has its branch checked out, and commits carrying
+ * its `Orchestra-Actor` trailer made while it had an order in progress. Only reads; a few git calls per worker,
+ * run side by side, never one per file.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import type { Change } from '../core/conflicts.js';
+import { isOrchestraPath } from '../core/conflicts.js';
+import type { Doc } from '../core/doc.js';
+import type { Derived } from '../core/state.js';
+import { Git } from './git.js';
+
+export interface Worktree {
+  path: string;
+  head?: string;
+  /** Short branch name, when a branch is checked out. */
+  branch?: string;
+}
+
+export interface WorkerChanges {
+  changes: Change[];
+  /** Latest moment each worker was seen changing something (commit time, or mtime of an uncommitted file). */
+  activity: Map<string, string>;
+  /** The branch taken as "main". */
+  mainBranch: string;
+  worktrees: Worktree[];
+}
+
+/** Keeps orchestra's own files out of every query: they are never a conflict. */
+const NOT_ORCHESTRA = ['--', '.', ':(exclude).orchestra'];
+
+function iso(ms: number | string): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Parses `git worktree list --porcelain`. */
+export function parseWorktrees(out: string): Worktree[] {
+  const list: Worktree[] = [];
+  for (const block of out.split(/\n\n+/)) {
+    const wt: Partial<Worktree> = {};
+    for (const line of block.split('\n')) {
+      if (line.startsWith('worktree ')) wt.path = line.slice(9);
+      else if (line.startsWith('HEAD ')) wt.head = line.slice(5);
+      else if (line.startsWith('branch ')) wt.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    }
+    if (wt.path) list.push(wt as Worktree);
+  }
+  return list;
+}
+
+/** Parses `git status --porcelain=v1 -z`: the paths that differ from HEAD, untracked ones included. */
+export function parseStatusZ(out: string): string[] {
+  const entries = out.split('\0');
+  const files: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.length < 4) continue;
+    files.push(e.slice(3));
+    // A rename or copy is followed by its original path, which changed too.
+    if (e[0] === 'R' || e[0] === 'C') {
+      const orig = entries[++i];
+      if (orig) files.push(orig);
+    }
+  }
+  return files;
+}
+
+/** Parses `git log --format=%x00%H%x1f%aI%x1f<extra> --name-only` into commits with their files. */
+function parseLog(out: string): { commit: string; at: string; extra: string; files: string[] }[] {
+  const commits = [];
+  for (const chunk of out.split('\0')) {
+    if (!chunk.trim()) continue;
+    const lines = chunk.split('\n');
+    const [commit, at, ...rest] = lines[0].split('\x1f');
+    const extra = rest.join('\x1f');
+    const files = lines.slice(1).map((l) => l.trim()).filter((l) => l && !isOrchestraPath(l));
+    commits.push({ commit, at: iso(at), extra, files });
+  }
+  return commits;
+}
+
+async function tryRaw(git: Git, args: string[]): Promise<string> {
+  try {
+    return await git.raw(args);
+  } catch {
+    // A branch that does not exist yet, an empty repository: nothing changed there.
+    return '';
+  }
+}
+
+async function branchExists(git: Git, branch: string): Promise<boolean> {
+  return (await tryRaw(git, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])).trim() !== '';
+}
+
+/** The worker's branch: the configured one, else a local branch named after the worker. */
+async function branchOf(git: Git, worker: { name: string; branch?: string }): Promise<string | undefined> {
+  if (worker.branch) return worker.branch;
+  return (await branchExists(git, worker.name)) ? worker.name : undefined;
+}
+
+function bump(activity: Map<string, string>, worker: string, at: string): void {
+  const cur = activity.get(worker);
+  if (!cur || at > cur) activity.set(worker, at);
+}
+
+/** When each in-progress order was started: its `start` commit, else its creation. */
+async function startTimes(git: Git, orders: Doc[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!orders.length) return out;
+  const earliest = orders.reduce((m, o) => (o.created < m ? o.created : m), orders[0].created);
+  const wanted = new Set(orders.map((o) => o.id));
+  // One pass over orchestra's commits since the oldest of these orders was written.
+  const entries = await git.timeline({ since: new Date(Date.parse(earliest) - 1000) }).catch(() => []);
+  for (const e of entries) {
+    // Newest first: the last `start` seen is the first start of the order.
+    if (e.type === 'start' && wanted.has(e.doc)) out.set(e.doc, e.at);
+  }
+  for (const o of orders) if (!out.has(o.id)) out.set(o.id, o.created);
+  return out;
+}
+
+export interface CollectInput {
+  git: Git;
+  config: Config;
+  docs: readonly Doc[];
+  derived: Derived;
+}
+
+/** Every worker's current changes. */
+export async function collectChanges(input: CollectInput): Promise<WorkerChanges> {
+  const { git, config, docs, derived } = input;
+  const changes: Change[] = [];
+  const activity = new Map<string, string>();
+
+  const worktrees = parseWorktrees(await tryRaw(git, ['worktree', 'list', '--porcelain']));
+  const mainWt = worktrees[0];
+  const mainBranch =
+    config.sync?.branch && (await branchExists(git, config.sync.branch)) ? config.sync.branch : (mainWt?.branch ?? 'main');
+
+  const branches = new Map<string, string>();
+  await Promise.all(
+    config.workers.map(async (w) => {
+      const b = await branchOf(git, w);
+      if (b && b !== mainBranch) branches.set(w.name, b);
+    }),
+  );
+
+  const branchCommits = Promise.all(
+    [...branches].map(async ([worker, branch]) => {
+      const out = await tryRaw(git, ['log', '--no-merges', '--no-renames', '--name-only', '--format=%x00%H%x1f%aI', `${mainBranch}..${branch}`, ...NOT_ORCHESTRA]);
+      for (const c of parseLog(out)) {
+        bump(activity, worker, c.at);
+        for (const file of c.files) changes.push({ worker, file, where: 'branch', ref: c.commit, branch });
+      }
+    }),
+  );
+
+  const worktreeChanges = Promise.all(
+    worktrees.map(async (wt) => {
+      const worker = [...branches].find(([, b]) => b === wt.branch)?.[0];
+      if (!worker) return;
+      // simple-git refuses `-C`: a Git rooted in that worktree asks it directly.
+      const out = await tryRaw(new Git(wt.path, git.gitDir), ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
+      for (const file of parseStatusZ(out)) {
+        if (isOrchestraPath(file)) continue;
+        changes.push({ worker, file, where: 'worktree', ref: wt.path, branch: wt.branch });
+        try {
+          bump(activity, worker, iso(statSync(path.join(wt.path, file)).mtimeMs));
+        } catch {
+          /* deleted: no mtime to learn from */
+        }
+      }
+    }),
+  );
+
+  const trailerCommits = (async () => {
+    const inProgress = docs.filter((d) => d.type === 'order' && derived.orders.get(d.id)?.state === 'in_progress');
+    if (!inProgress.length) return;
+    const starts = await startTimes(git, inProgress);
+    // The moment each worker's earliest order in progress started: its commits since then are current changes.
+    const since = new Map<string, string>();
+    for (const o of inProgress) {
+      const s = starts.get(o.id)!;
+      // Starting an order is activity: a worker that just started an old order is not stalled.
+      bump(activity, o.to, s);
+      const cur = since.get(o.to);
+      if (!cur || s < cur) since.set(o.to, s);
+    }
+    const earliest = [...since.values()].sort()[0];
+    const out = await tryRaw(git, [
+      'log',
+      '--branches',
+      'HEAD',
+      '--no-merges',
+      '--no-renames',
+      '--name-only',
+      '--source',
+      `--since=${new Date(Date.parse(earliest) - 1000).toISOString()}`,
+      '--grep=^Orchestra-Actor: ',
+      '--format=%x00%H%x1f%aI%x1f%(trailers:key=Orchestra-Actor,valueonly,separator=%x2c)%x1f%S',
+      ...NOT_ORCHESTRA,
+    ]);
+    for (const c of parseLog(out)) {
+      const [actors, source = ''] = c.extra.split('\x1f');
+      const branch = source.trim().replace(/^refs\/heads\//, '') || undefined;
+      for (const actor of actors.split(',').map((a) => a.trim())) {
+        const from = since.get(actor);
+        if (!from || c.at < from) continue;
+        bump(activity, actor, c.at);
+        for (const file of c.files) changes.push({ worker: actor, file, where: 'trailer', ref: c.commit, branch });
+      }
+    }
+  })();
+
+  await Promise.all([branchCommits, worktreeChanges, trailerCommits]);
+  return { changes, activity, mainBranch, worktrees };
+}
