@@ -146,11 +146,12 @@ function pick<T extends string>(value: string | undefined, allowed: readonly T[]
 
 const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
+/** Any date the frontmatter holds, in the canonical form of core/time.ts. */
 function toIso(value: string | Date): string | undefined {
-  if (typeof value === 'string' && ISO_SECONDS.test(value)) return value;
+  if (typeof value === 'string' && ISO_SECONDS.test(value)) return `${value.slice(0, 19)}.000Z`;
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return undefined;
-  return d.toISOString().replace(/\.000Z$/, 'Z');
+  return d.toISOString();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { resolveConfig, CONFIG_FILE, type Config, type ConfigResult } from '../core/config.js';
 import { ValidationError } from '../errors.js';
 import type { Workspace } from './workspace.js';
@@ -16,7 +16,8 @@ export function readConfig(ws: Workspace): ConfigResult {
 }
 
 export function parseConfigText(text: string): ConfigResult {
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length) {
     return {
       ok: false,
@@ -24,7 +25,7 @@ export function parseConfigText(text: string): ConfigResult {
       problems: doc.errors.map((err) => ({
         file: CONFIG_FILE,
         field: '-',
-        message: `broken YAML at line ${err.linePos?.[0]?.line ?? '?'}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `broken YAML at line ${lineCounter.linePos(err.pos[0]).line}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     };
   }

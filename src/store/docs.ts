@@ -2,6 +2,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, linkSyn
 import path from 'node:path';
 import { normaliseDoc, type Doc } from '../core/doc.js';
 import { isValidId } from '../core/ids.js';
+import { isoTime } from '../core/time.js';
 import type { Problem } from '../errors.js';
 import { parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
 import { rel, type Workspace } from './workspace.js';
@@ -85,7 +86,7 @@ function mtimeIso(abs: string): string {
   } catch {
     /* removed meanwhile */
   }
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(ms);
 }
 
 /** Parses one doc file into a Doc or its problems. */

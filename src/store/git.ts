@@ -214,7 +214,7 @@ export class Git {
     for (const chunk of out.split('\0')) {
       if (!chunk) continue;
       const lines = chunk.split('\n');
-      const at = new Date(lines[0].trim()).toISOString().replace(/\.000Z$/, 'Z');
+      const at = new Date(lines[0].trim()).toISOString();
       for (const line of lines.slice(1)) {
         if (!line.endsWith('.md')) continue;
         // Newest first: the last seen is the first commit.

@@ -7,6 +7,7 @@ import { unlinkSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
 import { frontmatterOf } from '../core/doc.js';
 import { generateId } from '../core/ids.js';
+import { isoTime } from '../core/time.js';
 import { createDocFile, updateDocKey } from './docs.js';
 import { subjectOf, type Git } from './git.js';
 import { rel, type Workspace } from './workspace.js';
@@ -52,7 +53,7 @@ function authorFor(actor: string): string | undefined {
 export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
   const now = opts.now ?? new Date();
   const actor = opts.actor ?? input.from;
-  const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = isoTime(now);
   return git.withWriteLock(async () => {
     const base = {
       type: input.type,
@@ -130,4 +131,70 @@ export async function editDoc(
       throw e;
     }
   }, `${opts.verb} ${target.id}`);
+}
+
+/**
+ * Writes several new docs and commits them all in one commit (the daemon's batches: a burst of reports gets its
+ * reactions in one commit, not one each). The caller must hold the write lock (`git.withWriteLock`); on failure
+ * every file written here is removed and nothing stays staged.
+ */
+export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
+  if (!inputs.length) return [];
+  const now = opts.now ?? new Date();
+  const created = isoTime(now);
+  const written: Written[] = [];
+  const files: string[] = [];
+  try {
+    for (const input of inputs) {
+      const base = {
+        type: input.type,
+        title: input.title.trim(),
+        from: input.from,
+        to: input.to,
+        priority: input.priority ?? 'medium',
+        status: input.type === 'order' ? (input.status ?? 'pending') : undefined,
+        re: input.re,
+        after: input.after ?? [],
+        outcome: input.type === 'report' ? (input.outcome ?? 'completed') : undefined,
+        tags: input.tags ?? [],
+        created,
+        worker: input.worker,
+      };
+      let id = '';
+      let abs: string | false = false;
+      for (let attempt = 0; attempt < 20 && !abs; attempt++) {
+        id = generateId(input.type, base.title, now);
+        abs = createDocFile(ws, input.worker, id, frontmatterOf({ ...base, id }), input.body ?? '');
+      }
+      if (!abs) throw new Error('could not find a free doc id after 20 attempts');
+      files.push(abs);
+      written.push({ id, path: rel(ws, abs), commit: '', doc: { ...base, id, path: rel(ws, abs) } });
+    }
+    const first = written[0].doc;
+    const more = written.length > 1 ? ` (+${written.length - 1} more)` : '';
+    const commit = await git.commitPaths({
+      paths: written.map((w) => w.path),
+      subject: subjectOf(first.type, first.worker, `${first.title.slice(0, 120)}${more}`),
+      doc: first.id,
+      moreDocs: written.slice(1).map((w) => w.id),
+      actor: opts.actor,
+      authorName: authorFor(opts.actor),
+    });
+    for (const w of written) w.commit = commit;
+    return written;
+  } catch (e) {
+    for (const f of files) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* ignore */
+      }
+    }
+    throw e;
+  }
+}
+
+/** `writeDocsLocked` under the write lock. */
+export async function writeDocs(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
+  return git.withWriteLock(() => writeDocsLocked(ws, git, inputs, opts), `${inputs.length} docs`);
 }
