@@ -1,0 +1,669 @@
+/**
+ * The coordinator: watch → settle → plan → apply → commit, exactly once per doc (DESIGN.md, "The daemon").
+ *
+ * Exactly once: a doc is handled when a daemon doc with `re: <id>` is on disk or the cursor lists it. The cursor
+ * is appended only after the reaction is committed; a crash in between leaves the reaction on disk, which counts,
+ * and a reaction written but not committed is committed at the next start (see recover.ts). One daemon per
+ * workspace: a pid lock in `.orchestra/state/daemon.pid`.
+ *
+ * `startDaemon` is the programmatic entry (`orchestra daemon`, `up` and `demo` call it in-process).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../store/config-file.js';
+import { workerNames, type Config } from '../core/config.js';
+import type { Doc } from '../core/doc.js';
+import { derive, type Derived } from '../core/state.js';
+import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
+import { planArchive } from '../core/archive.js';
+import { OrchestraError, formatProblem } from '../errors.js';
+import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
+import { archiveSettled } from '../store/archive.js';
+import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
+import { Git } from '../store/git.js';
+import { readLock, tryAcquireLock } from '../store/lock.js';
+import type { Workspace } from '../store/workspace.js';
+import type { Brain } from './brain.js';
+import { createBrain } from './brains/index.js';
+import { applyBatch, type Planned } from './apply.js';
+import { LiveDocs, type Change } from './live.js';
+import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
+import { commitLeftovers, removeStaleTemps } from './recover.js';
+import { syncOnce } from './sync.js';
+import { watchDocs, type DocWatcher } from './watch.js';
+
+/** What the periodic-scan hook gets (health checks: conflicts, stalled workers...). */
+export interface PeriodicScan {
+  ws: Workspace;
+  config: Config;
+  git: Git;
+  /** Live docs, oldest first. */
+  docs: readonly Doc[];
+  derived: Derived;
+  now: Date;
+  /** Writes a line to the daemon's log. */
+  log: (message: string) => void;
+}
+
+export interface DaemonOptions {
+  brain?: 'rules' | 'anthropic';
+  /** Handle what is new, then stop (for cron or CI). */
+  once?: boolean;
+  /** On the first start in a workspace, handle existing docs instead of adopting them as handled. */
+  catchUp?: boolean;
+  /** Where readable lines go (default: stderr). */
+  log?: (line: string) => void;
+  now?: () => Date;
+  /** Full re-scan period (default 60 s). */
+  rescanMs?: number;
+  /** How long an invalid file must stay unchanged before it is reported (half-written files; default 300 ms). */
+  settleMs?: number;
+  /** Loop guards. */
+  limits?: Partial<Limits>;
+  /** Called on every periodic scan, after the re-scan and the archive run. Errors are logged, never fatal. */
+  onPeriodicScan?: (scan: PeriodicScan) => void | Promise<void>;
+  /** Already-loaded config and git (callers that have them). */
+  config?: Config;
+  git?: Git;
+}
+
+export interface DaemonStats {
+  pid: number;
+  brain: string;
+  startedAt: string;
+  liveDocs: number;
+  invalidDocs: number;
+  queued: number;
+  /** Docs handled by this run (reacted to or logged). */
+  handled: number;
+  /** Reaction docs written by this run. */
+  reactions: number;
+  commits: number;
+  errors: number;
+  lastEventAt: string | null;
+}
+
+export interface DaemonHandle {
+  /** Resolves when the start-up scan is done and the watcher is live (rejects if start-up failed). */
+  ready: Promise<void>;
+  /** Resolves when nothing is queued, settling or being handled. */
+  idle(): Promise<void>;
+  /** Finishes the reaction in hand, releases the lock; idempotent. */
+  stop(): Promise<void>;
+  stats(): DaemonStats;
+  /** Resolves when the daemon has stopped (by `stop()`, or by itself after `--once`). */
+  done: Promise<void>;
+}
+
+const BATCH = 250;
+
+export function pidLockPath(ws: Workspace): string {
+  return path.join(ws.stateDir, 'daemon.pid');
+}
+
+function msg(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+class Daemon {
+  private readonly ws: Workspace;
+  private readonly opts: DaemonOptions;
+  private readonly now: () => Date;
+  private readonly limits: Limits;
+  private config: Config;
+  private configMtime = 0;
+  private readonly git: Git;
+  private brain!: Brain;
+  private events!: EventLog;
+  private release!: () => void;
+  private readonly live: LiveDocs;
+  private readonly handled = new Set<string>();
+  private readonly queue = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private flushScheduled = false;
+  private readonly settling = new Map<string, NodeJS.Timeout>();
+  private readonly invalidAlerts = new Map<string, string>();
+  private pumping: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = 1000;
+  private booted = false;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private watcher: DocWatcher | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private syncing: Promise<void> | undefined;
+  private syncSoon: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private waiters: (() => void)[] = [];
+  private resolveDone!: () => void;
+  readonly done: Promise<void>;
+  private readonly counts = { handled: 0, reactions: 0, commits: 0, errors: 0 };
+  private lastEventAt: string | null = null;
+  private readonly startedAt: Date;
+
+  constructor(ws: Workspace, opts: DaemonOptions) {
+    this.ws = ws;
+    this.opts = opts;
+    this.now = opts.now ?? (() => new Date());
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.config = opts.config ?? loadConfig(ws);
+    this.configMtime = this.mtimeOfConfig();
+    this.git = opts.git ?? new Git(ws.root, ws.gitDir);
+    this.live = new LiveDocs(ws, workerNames(this.config));
+    this.startedAt = this.now();
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  private mtimeOfConfig(): number {
+    try {
+      return statSync(this.ws.configPath).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Takes the pid lock and builds the brain; throws (with the lock released) when either fails. */
+  async open(): Promise<void> {
+    mkdirSync(this.ws.stateDir, { recursive: true });
+    const lock = pidLockPath(this.ws);
+    const release = tryAcquireLock(lock, { purpose: 'daemon' });
+    if (!release) {
+      const holder = readLock(lock);
+      throw new OrchestraError(`another daemon${holder ? ` (pid ${holder.pid})` : ''} is already running in this workspace: stop it first (or delete ${lock} if no daemon is running)`);
+    }
+    this.release = release;
+    try {
+      this.brain = await createBrain(this.opts.brain ?? this.config.brain.kind, { ws: this.ws, config: this.config, now: this.now });
+    } catch (e) {
+      release();
+      throw e;
+    }
+    this.events = openEventLog(this.ws, this.opts.log ?? ((line) => process.stderr.write(`${line}\n`)), this.now);
+  }
+
+  private emit(e: DaemonEvent): void {
+    this.lastEventAt = this.now().toISOString();
+    this.events.event(e);
+  }
+
+  // ---- start-up ----------------------------------------------------------------------------------------------
+
+  async boot(): Promise<void> {
+    removeStaleTemps(this.ws);
+    const changes = this.live.rescan();
+    if (this.live.docs().some((d) => d.createdInferred)) {
+      this.live.setFirstCommits(await this.git.firstCommitTimes().catch(() => new Map<string, string>()));
+    }
+    const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc);
+    if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
+
+    for (const d of this.live.docs()) if (d.from === 'daemon' && d.re) this.handled.add(d.re);
+    const cursor = readCursor(this.ws);
+    let adopted = 0;
+    const liveIds = new Set(this.live.docs().map((d) => d.id));
+    if (!cursor.existed) {
+      if (!this.opts.catchUp) {
+        for (const d of this.live.docs()) {
+          if (!this.handled.has(d.id)) adopted++;
+          this.handled.add(d.id);
+        }
+      }
+      writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id)));
+    } else {
+      // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
+      for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
+      writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id)));
+    }
+
+    this.resolveStaleInvalidAlerts();
+    for (const c of changes) this.consider(c);
+    this.emit({
+      kind: 'start',
+      pid: process.pid,
+      brain: this.brain.name,
+      liveDocs: this.live.size,
+      adopted,
+      pending: this.queue.size,
+      catchUp: !!this.opts.catchUp,
+      once: !!this.opts.once,
+    });
+
+    if (!this.opts.once) {
+      this.watcher = watchDocs(this.ws.docsDir, (abs) => this.onPath(abs), (e) => this.emit({ kind: 'warning', message: `watcher: ${msg(e)}` }));
+      await this.watcher.ready;
+      // Anything written between the first scan and the watcher going live.
+      this.rescan('watcher ready');
+      const every = this.opts.rescanMs ?? 60_000;
+      this.timers.push(setInterval(() => void this.periodic(), every));
+      if (this.config.sync) {
+        this.timers.push(setInterval(() => void this.sync(), this.config.sync.intervalMs));
+        void this.sync();
+      }
+    }
+    this.booted = true;
+    this.pump();
+    this.checkIdle();
+  }
+
+  /** Invalid-doc alerts of files that were fixed or removed while no daemon ran. */
+  private resolveStaleInvalidAlerts(): void {
+    const current = new Set(this.live.invalid().map((e) => this.invalidKey(e.rel, e.hash)));
+    for (const a of openAlerts(this.ws)) {
+      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) resolveAlert(this.ws, a.key, this.now());
+    }
+  }
+
+  // ---- events → live docs → queue ----------------------------------------------------------------------------
+
+  private onPath(abs: string): void {
+    if (this.stopping) return;
+    this.dirty.add(abs);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Coalesce a burst of events into one pass.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const abs of this.dirty) {
+      this.dirty.delete(abs);
+      this.consider(this.live.refresh(abs));
+    }
+    this.pump();
+    this.checkIdle();
+  }
+
+  private invalidKey(relPath: string, hash: string): string {
+    return `invalid_doc:${relPath}:${hash.slice(0, 16)}`;
+  }
+
+  private consider(c: Change): void {
+    if (c.kind === 'same') return;
+    const relPath = c.kind === 'removed' ? c.rel : c.entry.rel;
+    const previous = this.invalidAlerts.get(relPath);
+    if (c.kind === 'invalid') {
+      const key = this.invalidKey(relPath, c.entry.hash);
+      if (previous === key) return;
+      const age = this.now().getTime() - c.entry.mtimeMs;
+      const settle = this.opts.settleMs ?? 300;
+      if (age < settle && !this.settling.has(relPath)) {
+        // Maybe half-written: look again once it has been still for a moment.
+        const abs = path.join(this.ws.root, relPath);
+        this.settling.set(
+          relPath,
+          setTimeout(() => {
+            this.settling.delete(relPath);
+            const e = this.live.entry(relPath);
+            if (e) e.sig = '';
+            this.onPath(abs);
+          }, settle - Math.max(0, age) + 20),
+        );
+        return;
+      }
+      if (this.settling.has(relPath)) return;
+      if (previous) resolveAlert(this.ws, previous, this.now());
+      this.invalidAlerts.set(relPath, key);
+      const problems = (c.entry.problems ?? []).map((p) => (p.field && p.field !== '-' ? `${p.field}: ${p.message}` : p.message)).join('; ');
+      this.emit({ kind: 'invalid', file: relPath, problems });
+      raiseAlert(
+        this.ws,
+        {
+          level: 'warning',
+          kind: 'invalid_doc',
+          message: (c.entry.problems ?? []).map(formatProblem).join('; '),
+          doc: path.basename(relPath, '.md'),
+          key,
+          data: { file: relPath },
+        },
+        this.now(),
+      );
+      return;
+    }
+    if (previous) {
+      resolveAlert(this.ws, previous, this.now());
+      this.invalidAlerts.delete(relPath);
+    }
+    if (c.kind === 'removed') return;
+    const doc = c.entry.doc!;
+    if (doc.from === 'daemon') {
+      if (doc.re) {
+        this.handled.add(doc.re);
+        this.queue.delete(doc.re);
+      }
+      return;
+    }
+    if (!this.handled.has(doc.id)) this.queue.add(doc.id);
+  }
+
+  /** Full reconcile with the disk (start, every period, after a pull). */
+  private rescan(reason: string): void {
+    const t0 = performance.now();
+    this.reloadConfigIfChanged();
+    const before = this.queue.size;
+    const changes = this.live.rescan();
+    for (const c of changes) this.consider(c);
+    if (changes.length || reason !== 'periodic') {
+      this.emit({ kind: 'rescan', reason, changed: changes.length, queued: this.queue.size - before, ms: performance.now() - t0 });
+    }
+    this.pump();
+    this.checkIdle();
+  }
+
+  private reloadConfigIfChanged(): void {
+    const m = this.mtimeOfConfig();
+    if (m === this.configMtime) return;
+    this.configMtime = m;
+    try {
+      this.config = loadConfig(this.ws);
+    } catch (e) {
+      this.emit({ kind: 'warning', message: `orchestra.yaml changed but is invalid, keeping the previous config: ${msg(e)}` });
+      return;
+    }
+    this.live.setWorkers(workerNames(this.config));
+    for (const c of this.live.recheckInvalid()) this.consider(c);
+  }
+
+  private async periodic(): Promise<void> {
+    if (this.stopping || this.scanning) return;
+    this.scanning = (async () => {
+      this.rescan('periodic');
+      await this.archive();
+      if (this.opts.onPeriodicScan) {
+        const docs = this.live.docs();
+        try {
+          await this.opts.onPeriodicScan({
+            ws: this.ws,
+            config: this.config,
+            git: this.git,
+            docs,
+            derived: derive(docs, this.config),
+            now: this.now(),
+            log: (message) => this.emit({ kind: 'warning', message }),
+          });
+        } catch (e) {
+          this.emit({ kind: 'error', message: `periodic scan hook failed: ${msg(e)}` });
+        }
+      }
+    })().finally(() => (this.scanning = undefined));
+    await this.scanning;
+  }
+
+  private async archive(): Promise<void> {
+    const docs = this.live.docs();
+    // Planned on memory first, so the disk is read only when something is due.
+    if (!planArchive(docs, derive(docs, this.config), this.config, this.now()).docs.length) return;
+    try {
+      const r = await archiveSettled(this.ws, this.git, this.config, { now: this.now(), actor: 'daemon' });
+      if (r.moves.length) {
+        this.emit({ kind: 'archive', moved: r.moves.length, threads: r.threads, commit: r.commit });
+        for (const m of r.moves) this.live.refresh(path.join(this.ws.root, m.from));
+      }
+    } catch (e) {
+      this.emit({ kind: 'error', message: `archive failed: ${msg(e)}` });
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const cfg = this.config.sync;
+    if (!cfg || this.stopping || this.syncing) return;
+    this.syncing = (async () => {
+      try {
+        const r = await syncOnce(this.git, cfg);
+        if (r.warning) this.emit({ kind: 'warning', message: `sync: ${r.warning}` });
+        if (r.pulled || r.pushed) this.emit({ kind: 'sync', pulled: r.pulled, pushed: r.pushed, message: `${r.pulled} commit${r.pulled === 1 ? '' : 's'} pulled${r.pushed ? ', pushed' : ''}` });
+        if (r.pulled && !this.stopping) this.rescan('after pull');
+      } catch (e) {
+        this.emit({ kind: 'warning', message: `sync failed: ${msg(e)}` });
+      }
+    })().finally(() => (this.syncing = undefined));
+    await this.syncing;
+  }
+
+  private scheduleSync(): void {
+    if (!this.config.sync || this.syncSoon || this.stopping) return;
+    this.syncSoon = setTimeout(() => {
+      this.syncSoon = undefined;
+      void this.sync();
+    }, 300);
+  }
+
+  // ---- handling ----------------------------------------------------------------------------------------------
+
+  private pump(): void {
+    if (this.pumping || this.stopping || this.retryTimer || !this.queue.size) return;
+    this.pumping = (async () => {
+      while (this.queue.size && !this.stopping && !this.retryTimer) {
+        const batch: Doc[] = [];
+        for (const id of this.queue) {
+          const d = this.live.byId(id);
+          if (!d || this.handled.has(id) || d.from === 'daemon') this.queue.delete(id);
+          else batch.push(d);
+        }
+        if (!batch.length) break;
+        batch.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
+        await this.handleBatch(batch.slice(0, BATCH));
+      }
+    })()
+      .catch((e) => {
+        this.counts.errors++;
+        this.emit({ kind: 'error', message: `handling failed: ${msg(e)}` });
+      })
+      .finally(() => {
+        this.pumping = undefined;
+        this.checkIdle();
+      });
+  }
+
+  private promptOf(worker: string): string | undefined {
+    const w = this.config.workers.find((x) => x.name === worker);
+    if (!w) return undefined;
+    try {
+      return readFileSync(path.join(this.ws.root, w.prompt), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async decide(input: PlanInput): Promise<{ reaction: Reaction; decision: string; brainMs?: number }> {
+    const step = planTrigger(input);
+    if (step.kind === 'log') return { reaction: { docs: [], message: step.message }, decision: 'log' };
+    if (step.kind === 'escalate') return { reaction: { docs: step.reactions, message: step.reason, guard: step.guard }, decision: 'escalate' };
+    const t0 = performance.now();
+    try {
+      const decision = await this.brain.decide({
+        kind: step.request,
+        trigger: input.trigger,
+        snapshot: { config: input.config, docs: input.docs, derived: input.derived, now: input.now },
+        prompt: this.brain.name === 'rules' ? undefined : this.promptOf(input.trigger.from),
+      });
+      return { reaction: reactionsFor(input, decision), decision: decision.action, brainMs: performance.now() - t0 };
+    } catch (e) {
+      this.emit({ kind: 'brain_error', trigger: input.trigger.id, error: msg(e) });
+      const t = input.trigger;
+      return {
+        reaction: { docs: [escalation(t, `Needs the lead: ${t.title}`, `the ${this.brain.name} brain could not decide (${msg(e)}).`)], message: 'brain failed: escalated' },
+        decision: 'escalate',
+        brainMs: performance.now() - t0,
+      };
+    }
+  }
+
+  private async handleBatch(batch: Doc[]): Promise<void> {
+    const now = this.now();
+    const docs = this.live.docs();
+    const derived = derive(docs, this.config);
+    const recent = recentReactions(docs, now);
+    const planned: Planned[] = [];
+    for (const trigger of batch) {
+      const started = performance.now();
+      const input: PlanInput = { trigger, docs, derived, config: this.config, now, limits: this.limits, recentToWorker: recent };
+      const { reaction, decision, brainMs } = await this.decide(input);
+      for (const r of reaction.docs) if (r.type === 'answer' || r.type === 'order') recent.set(r.to, (recent.get(r.to) ?? 0) + 1);
+      planned.push({ trigger, reaction, decision, started, brainMs });
+    }
+
+    let applied;
+    try {
+      applied = await applyBatch(this.ws, this.git, planned, now);
+    } catch (e) {
+      this.counts.errors++;
+      const error = msg(e);
+      this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs: this.retryMs });
+      raiseAlert(this.ws, { level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' }, this.now());
+      if (this.opts.once) {
+        for (const p of planned) this.queue.delete(p.trigger.id);
+        throw new OrchestraError(`could not commit the daemon's reactions: ${error}`);
+      }
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.pump();
+      }, this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 60_000);
+      return;
+    }
+    if (this.retryMs > 1000) resolveAlert(this.ws, 'commit_failure', this.now());
+    this.retryMs = 1000;
+
+    for (const a of applied.authored) {
+      this.counts.commits++;
+      this.emit({ kind: 'committed_author', docs: a.docs, author: a.author, commit: a.commit });
+    }
+    if (applied.commit) this.counts.commits++;
+    const ids: string[] = [];
+    planned.forEach((p, i) => {
+      const written = applied.written[i];
+      for (const w of written) this.consider(this.live.refresh(path.join(this.ws.root, w.path)));
+      this.handled.add(p.trigger.id);
+      this.queue.delete(p.trigger.id);
+      ids.push(p.trigger.id);
+      this.counts.handled++;
+      this.counts.reactions += written.length;
+      if (p.reaction.guard) {
+        this.emit({ kind: 'loop_guard', trigger: p.trigger.id, worker: p.trigger.from, message: p.reaction.guard });
+        raiseAlert(
+          this.ws,
+          {
+            level: 'warning',
+            kind: 'loop_guard',
+            message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
+            doc: p.trigger.id,
+            key: `loop_guard:${p.trigger.from}:${now.toISOString().slice(0, 13)}`,
+          },
+          this.now(),
+        );
+      }
+      this.emit({
+        kind: 'trigger',
+        trigger: p.trigger.id,
+        type: p.trigger.type,
+        from: p.trigger.from,
+        worker: p.trigger.worker,
+        decision: p.decision,
+        message: p.reaction.message,
+        reactions: written.map((w) => w.id),
+        commit: written[0]?.commit,
+        ms: performance.now() - p.started,
+        brainMs: p.brainMs,
+      });
+    });
+    appendCursor(this.ws, ids);
+    if (applied.commit || applied.authored.length) this.scheduleSync();
+  }
+
+  // ---- idle / stop -------------------------------------------------------------------------------------------
+
+  private isIdle(): boolean {
+    return this.booted && !this.pumping && !this.flushScheduled && this.dirty.size === 0 && this.settling.size === 0 && (this.queue.size === 0 || this.stopping);
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  stop(reason = 'stopped'): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      for (const t of this.timers) clearInterval(t);
+      for (const t of this.settling.values()) clearTimeout(t);
+      this.settling.clear();
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      if (this.syncSoon) clearTimeout(this.syncSoon);
+      await this.watcher?.close().catch(() => undefined);
+      // The reaction in hand is finished (or rolled back by the writer) before the lock goes.
+      await this.pumping;
+      await this.syncing;
+      await this.scanning;
+      await this.brain.close?.().catch(() => undefined);
+      this.emit({ kind: 'stop', reason, handled: this.counts.handled, reactions: this.counts.reactions });
+      this.events.close();
+      this.release();
+      for (const w of this.waiters.splice(0)) w();
+      this.resolveDone();
+    })();
+    return this.stopped;
+  }
+
+  stats(): DaemonStats {
+    return {
+      pid: process.pid,
+      brain: this.brain.name,
+      startedAt: this.startedAt.toISOString(),
+      liveDocs: this.live.size,
+      invalidDocs: this.invalidAlerts.size,
+      queued: this.queue.size,
+      ...this.counts,
+      lastEventAt: this.lastEventAt,
+    };
+  }
+}
+
+/**
+ * Starts the daemon on a workspace. Throws at once (exit 1 from the CLI) when another daemon holds the workspace,
+ * the config is invalid or the brain is unavailable; everything after that is reported through `ready`.
+ */
+export async function startDaemon(ws: Workspace, opts: DaemonOptions = {}): Promise<DaemonHandle> {
+  const d = new Daemon(ws, opts);
+  await d.open();
+  const ready = d.boot();
+  ready.catch(async () => {
+    await d.stop('start-up failed');
+  });
+  if (opts.once) {
+    void ready
+      .then(() => d.idle())
+      .then(() => d.stop('--once: done'))
+      .catch(() => undefined);
+  }
+  return {
+    ready,
+    idle: () => d.idle(),
+    stop: () => d.stop(),
+    stats: () => d.stats(),
+    done: d.done,
+  };
+}
+
+/** Is a daemon running on this workspace? (For `status`/`doctor`: the pid in the lock file, if alive.) */
+export function runningDaemon(ws: Workspace): { pid: number } | undefined {
+  const file = pidLockPath(ws);
+  if (!existsSync(file)) return undefined;
+  const info = readLock(file);
+  if (!info) return undefined;
+  try {
+    process.kill(info.pid, 0);
+    return { pid: info.pid };
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? { pid: info.pid } : undefined;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Start-up repair after a crash (SIGKILL, power loss): the temp files of writers that died, and reactions the
+ * daemon wrote but did not get to commit. A reaction file is always complete (it is created by hard-linking a
+ * finished temp file), so committing it is safe; it already counts as handled, so redoing it would duplicate it.
+ */
+import { readdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { Doc } from '../core/doc.js';
+import type { Git } from '../store/git.js';
+import type { Workspace } from '../store/workspace.js';
+import { commitAsAuthor, newPaths } from './apply.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `.<name>.<pid>.tmp` files under `.orchestra/docs/<worker>/` whose writer is gone. Returns how many. */
+export function removeStaleTemps(ws: Workspace): number {
+  let removed = 0;
+  let folders: string[];
+  try {
+    folders = readdirSync(ws.docsDir);
+  } catch {
+    return 0;
+  }
+  for (const f of folders) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(ws.docsDir, f));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = /^\..+\.(\d+)\.tmp$/.exec(n);
+      if (!m || isAlive(Number(m[1]))) continue;
+      try {
+        unlinkSync(path.join(ws.docsDir, f, n));
+        removed++;
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+  return removed;
+}
+
+/**
+ * Commits daemon docs present on disk but not committed (the daemon died between writing and committing them).
+ * Runs inside the write lock. Returns the commit and ids, or undefined when there was nothing to do.
+ */
+export async function commitLeftovers(git: Git, daemonDocAt: (relPath: string) => Doc | undefined): Promise<{ commit: string; docs: string[] } | undefined> {
+  return git.withWriteLock(async () => {
+    // One status of the whole docs folder, not one per doc.
+    const fresh = await newPaths(git, ['.orchestra/docs']);
+    const left: Doc[] = [];
+    for (const p of fresh) {
+      const d = daemonDocAt(p);
+      if (d && d.from === 'daemon') left.push(d);
+    }
+    if (!left.length) return undefined;
+    const commit = await commitAsAuthor(git, 'daemon', left);
+    return { commit, docs: left.map((d) => d.id) };
+  }, 'daemon recovery');
+}

@@ -1,0 +1,88 @@
+/**
+ * Sharing the workspace through a git remote (`sync:` in orchestra.yaml): fetch, then fast-forward or rebase onto
+ * the remote branch, then push, in a bounded loop with jitter. The person's uncommitted changes are never
+ * touched: no stash, no autostash; when they block the rebase or the fast-forward, this round is skipped with a
+ * warning and the next one tries again.
+ */
+import type { Git } from '../store/git.js';
+
+export interface SyncConfig {
+  remote: string;
+  branch: string;
+}
+
+export interface SyncResult {
+  /** Commits brought in from the remote. */
+  pulled: number;
+  /** Commits sent to the remote. */
+  pushed: number;
+  /** Set when this round was skipped or gave up (the reason, for a warning). */
+  warning?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/\s+/g, ' ').trim().slice(0, 240);
+}
+
+async function counts(git: Git, upstream: string): Promise<{ ahead: number; behind: number }> {
+  const out = await git.exec(['rev-list', '--left-right', '--count', `HEAD...${upstream}`]);
+  const [ahead, behind] = out.trim().split(/\s+/).map(Number);
+  return { ahead: ahead || 0, behind: behind || 0 };
+}
+
+/**
+ * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
+ * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between.
+ */
+export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: number } = {}): Promise<SyncResult> {
+  const upstream = `refs/remotes/${cfg.remote}/${cfg.branch}`;
+  const attempts = opts.attempts ?? 5;
+  let pulled = 0;
+  let pushed = 0;
+  const current = (await git.exec(['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => '')).trim();
+  if (current !== cfg.branch) {
+    return { pulled, pushed, warning: `HEAD is on "${current || '(none)'}", not on the sync branch "${cfg.branch}": sync skipped` };
+  }
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await git.exec(['fetch', '--quiet', cfg.remote, `+refs/heads/${cfg.branch}:${upstream}`]);
+    } catch (e) {
+      const msg = firstLine(e);
+      // An empty remote has no branch yet: push ours to create it.
+      if (!/couldn't find remote ref|could not find remote ref/i.test(msg)) return { pulled, pushed, warning: `fetch from ${cfg.remote} failed: ${msg}` };
+    }
+    const hasUpstream = await git.exec(['rev-parse', '--verify', '-q', upstream]).then(() => true, () => false);
+    const outcome = await git.withWriteLock(async (): Promise<'done' | 'retry' | SyncResult> => {
+      if (hasUpstream) {
+        const { ahead, behind } = await counts(git, upstream);
+        if (behind > 0) {
+          try {
+            if (ahead === 0) await git.exec(['merge', '--ff-only', '--quiet', upstream]);
+            else await git.exec(['rebase', '--quiet', upstream]);
+            pulled += behind;
+          } catch (e) {
+            if (ahead > 0) await git.exec(['rebase', '--abort']).catch(() => undefined);
+            return { pulled, pushed, warning: `could not ${ahead ? 'rebase onto' : 'fast-forward to'} ${cfg.remote}/${cfg.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` };
+          }
+        }
+        if ((await counts(git, upstream)).ahead === 0) return 'done';
+      }
+      try {
+        await git.exec(['push', '--quiet', cfg.remote, `HEAD:refs/heads/${cfg.branch}`]);
+        pushed++;
+        return 'done';
+      } catch (e) {
+        const msg = firstLine(e);
+        if (/rejected|non-fast-forward|fetch first|stale info/i.test(msg)) return 'retry';
+        return { pulled, pushed, warning: `push to ${cfg.remote} failed: ${msg}` };
+      }
+    }, 'sync');
+    if (outcome === 'done') return { pulled, pushed };
+    if (outcome !== 'retry') return outcome;
+    await sleep(100 * attempt + Math.random() * 200 * attempt);
+  }
+  return { pulled, pushed, warning: `gave up after ${attempts} attempts: ${cfg.remote}/${cfg.branch} keeps moving` };
+}
