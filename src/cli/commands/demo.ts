@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { Register } from '../program.js';
+
+function speedOf(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--speed "${v}" is not a number ≥ 0 (2 = twice as fast, 0 = no pauses)`);
+  return n;
+}
+
+function portOf(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port "${v}" is not a port number (0 to 65535; 0 picks a free one)`);
+  return n;
+}
+
+export const registerDemoCommand: Register = (program, ctx) => {
+  program
+    .command('demo')
+    .description('a complete simulated run on a fresh workspace, offline: the seed\'s scenarios A, B and C, a blocked report and a conflict')
+    .option('--dir <dir>', 'build the workspace here and keep it (it must not exist yet, or be empty)')
+    .option('--speed <n>', 'pace of the live account: 2 = twice as fast, 0 = no pauses', speedOf, 1)
+    .option('--keep', 'leave the daemon and the dashboard running until Ctrl-C (and keep the workspace)')
+    .option('--port <port>', 'dashboard port (default: a free one)', portOf)
+    .option('--host <host>', 'dashboard host', '127.0.0.1')
+    .addHelpText(
+      'after',
+      `
+The lead writes a plan; four simulated workers (acting through the same functions as the CLI, each with its
+own identity and its own worktree and branch) read their inbox, start, change files, ask, report and block
+once; the real daemon reacts with the offline rules brain. At the end: metrics, the timeline, the dashboard URL.
+
+Examples:
+  $ orchestra demo
+  $ orchestra demo --dir /tmp/team --speed 0
+  $ orchestra demo --keep --port 25501`,
+    )
+    .action(async (opts, cmd: Command) => {
+      const c = ctx(cmd);
+      const { runDemo } = await import('../../demo/run.js');
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      if (opts.keep) {
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      }
+      try {
+        await runDemo({ dir: opts.dir, speed: opts.speed, keep: !!opts.keep, port: opts.port, host: opts.host, out: (l) => c.io.out(l), signal: abort.signal });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+};

@@ -1,0 +1,178 @@
+import type { Command } from 'commander';
+import { execFile, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import pc from 'picocolors';
+import { OrchestraError, UsageError } from '../../errors.js';
+import type { Workspace } from '../../store/workspace.js';
+import type { Register } from '../program.js';
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port "${v}" is not a port number: use 1 to 65535, or 0 for a free one`);
+  return n;
+}
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * How a person runs this same orchestra from a shell: `orchestra` when that name on PATH is this program,
+ * `npx orchestra` when we were started by npx, else node with this script's absolute path.
+ */
+export function selfCommand(env: NodeJS.ProcessEnv = process.env, script = process.argv[1]): string {
+  const me = real(script);
+  if (env.npm_command === 'exec') return 'npx orchestra';
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'orchestra');
+    if (existsSync(candidate) && real(candidate) === me) return 'orchestra';
+  }
+  return `${quote(process.execPath)} ${quote(me)}`;
+}
+
+/** The command that opens a worker's watchdog, with `-C <root>` unless the shell is already inside the workspace. */
+export function watchCommand(self: string, ws: Workspace, worker: string, cwd = process.cwd()): string {
+  const inside = !path.relative(real(ws.root), real(cwd)).startsWith('..') && !path.isAbsolute(path.relative(real(ws.root), real(cwd)));
+  return `${self}${inside ? '' : ` -C ${quote(ws.root)}`} watch ${worker}`;
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 15_000 }, (e, out, err) => {
+      const code = e ? (typeof (e as NodeJS.ErrnoException).code === 'number' ? ((e as unknown as { code: number }).code) : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 1) : 0;
+      resolve({ code, out: out ?? '', err: (err ?? '').trim() });
+    });
+  });
+}
+
+/** A tmux session name from the workspace folder (tmux refuses `.` and `:` in names). */
+export function tmuxSessionName(ws: Workspace): string {
+  return `orchestra-${path.basename(ws.root).replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 60);
+}
+
+async function openTmux(ws: Workspace, workers: string[], upArgs: string[], io: { out: (s: string) => void }): Promise<void> {
+  const version = await run('tmux', ['-V']);
+  if (version.code !== 0) {
+    throw new OrchestraError('tmux is not installed (or not on PATH): install it (`apt-get install tmux`, `brew install tmux`), or run `orchestra up` and open each watchdog in a terminal of its own');
+  }
+  const session = tmuxSessionName(ws);
+  if ((await run('tmux', ['has-session', '-t', `=${session}`])).code === 0) {
+    throw new UsageError(`a tmux session "${session}" is already running: attach with \`tmux attach -t ${session}\`, or end it with \`tmux kill-session -t ${session}\``);
+  }
+  // Panes run this very program by absolute path, so they work whatever the panes' PATH holds.
+  const self = `${quote(process.execPath)} ${quote(real(process.argv[1]))} -C ${quote(ws.root)}`;
+  const main = await run('tmux', ['new-session', '-d', '-s', session, '-c', ws.root, '-x', '200', '-y', '60', `${self} up ${upArgs.map(quote).join(' ')}`.trim()]);
+  if (main.code !== 0) throw new OrchestraError(`tmux could not start a session: ${main.err || `exit ${main.code}`}`);
+  for (const w of workers) {
+    const r = await run('tmux', ['split-window', '-t', session, '-c', ws.root, `${self} watch ${w}`]);
+    if (r.code !== 0) throw new OrchestraError(`tmux could not open the pane for ${w}: ${r.err} (the session "${session}" is running; \`tmux kill-session -t ${session}\` ends it)`);
+    await run('tmux', ['select-layout', '-t', session, 'tiled']);
+  }
+  io.out(`tmux session "${session}": the daemon and the dashboard in the first pane, one watchdog per worker (${workers.join(', ')}).`);
+  if (process.stdout.isTTY && process.stdin.isTTY && !process.env.TMUX) {
+    await new Promise<void>((resolve) => spawn('tmux', ['attach', '-t', session], { stdio: 'inherit' }).on('exit', () => resolve()));
+  } else {
+    io.out(process.env.TMUX ? `switch to it: tmux switch-client -t ${session}` : `attach with: tmux attach -t ${session}`);
+  }
+  io.out(`end it with: tmux kill-session -t ${session}`);
+}
+
+export const registerUpCommand: Register = (program, ctx) => {
+  program
+    .command('up')
+    .description('the daemon and the dashboard in one process with one combined log, and the command for each watchdog')
+    .option('--port <n>', 'dashboard port (0 picks a free one)', parsePort, 25501)
+    .option('--host <address>', 'dashboard address', '127.0.0.1')
+    .option('--brain <kind>', 'rules | anthropic (default: brain.kind in orchestra.yaml)')
+    .option('--no-dashboard', 'run the daemon only')
+    .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
+    .addHelpText(
+      'after',
+      `
+The log (daemon and dashboard lines, each prefixed) goes to stdout and to .orchestra/state/logs/up.log.
+Ctrl-C stops both cleanly.
+
+Examples:
+  $ orchestra up
+  $ orchestra up --port 0 --brain anthropic
+  $ orchestra up --tmux`,
+    )
+    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; tmux?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const ws = c.ws;
+      const config = c.config;
+      const brain = opts.brain ?? config.brain.kind;
+      if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
+      const workers = config.workers.map((w) => w.name);
+      if (opts.tmux) {
+        const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
+        await openTmux(ws, workers, args, c.io);
+        return;
+      }
+
+      const logFile = path.join(ws.stateDir, 'logs', 'up.log');
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
+        const text = `${source.padEnd(9)} │ ${line}`;
+        c.io.out(source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text));
+        try {
+          appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
+        } catch {
+          /* the terminal still has it */
+        }
+      };
+
+      const { startDaemon } = await import('../../daemon/daemon.js');
+      const { refreshHealth } = await import('../../store/health.js');
+      const daemon = await startDaemon(ws, {
+        brain,
+        config,
+        git: c.git,
+        log: (l) => log('daemon', l),
+        // Conflicts and stalled workers are checked on the daemon's periodic scan, so alerts appear unasked.
+        onPeriodicScan: async (scan) => {
+          await refreshHealth({ ws: scan.ws, config: scan.config, git: scan.git, docs: [...scan.docs], derived: scan.derived, problems: [] }, scan.now);
+        },
+      });
+      let dashboard: { url: string; close(): Promise<void> } | undefined;
+      const stopAll = async () => {
+        await daemon.stop().catch(() => undefined);
+        await dashboard?.close().catch(() => undefined);
+      };
+      const onSignal = () => void stopAll();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await daemon.ready;
+        if (opts.dashboard) {
+          const { startDashboard } = await import('../../dashboard/server.js');
+          try {
+            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, log: (l) => log('dashboard', l) });
+          } catch (e) {
+            await daemon.stop();
+            throw e;
+          }
+        }
+        const self = selfCommand();
+        log('up', `workspace ${ws.root}: daemon running (${brain} brain)${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
+        log('up', 'open each worker\'s watchdog in its own terminal:');
+        for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
+        log('up', 'Ctrl-C stops the daemon and the dashboard');
+        await daemon.done;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await stopAll();
+      }
+    });
+};
