@@ -137,6 +137,17 @@ describe('anthropic brain: faults', () => {
     expect(readLog(h.ws)[0]).toMatchObject({ status: 429, error: 'rate limited (429)' });
   });
 
+  it('a retry-after longer than a minute is not waited for: the trigger is escalated at once', async () => {
+    const dir = await brainWorkspace(BRAIN);
+    const h = await harness(dir, fake.url);
+    const { report } = await reportedOrder(dir, 'worker-core', 'Task A2');
+    fake.enqueue(apiError(429, 'rate_limit_error', 'slow down', { 'retry-after': '120' }));
+    const d = await h.decide(report);
+    expect(d).toEqual({ action: 'escalate', reason: 'the Anthropic API asked to wait 120 s (rate limited (429)): escalated rather than holding the daemon' });
+    expect(fake.messages()).toHaveLength(1);
+    expect(h.sleeps).toEqual([]);
+  });
+
   it('500 then 529: exponential backoff with jitter, then the reply', async () => {
     const dir = await brainWorkspace(BRAIN);
     const h = await harness(dir, fake.url);

@@ -7,6 +7,8 @@ import { derive } from '../src/core/state.js';
 import { buildContext, estimateTokens, neutralise } from '../src/daemon/brains/anthropic-context.js';
 import { toolDefinitions, toolSchemas, validateToolCall } from '../src/daemon/brains/anthropic-tools.js';
 import type { BrainRequest } from '../src/daemon/brain.js';
+import { retryAfterMs } from '../src/daemon/brains/anthropic.js';
+import { redact } from '../src/daemon/brains/brain-log.js';
 
 function config(brain: Record<string, unknown> = {}): Config {
   const r = resolveConfig({
@@ -139,5 +141,23 @@ describe('tool schemas', () => {
     expect(bad({ orders: [] }, 'create_order', { ...ctx, kind: 'answer-doubt' })).toMatch(/only for a report/);
     expect(bad({ reason: '' }, 'escalate')).toMatch(/reason/);
     expect(bad({}, 'run_shell')).toMatch(/unknown tool "run_shell"/);
+  });
+});
+
+describe('retry-after and redaction', () => {
+  const now = new Date('2026-11-24T10:00:00Z');
+  it('reads retry-after-ms, retry-after in seconds, and as an HTTP date', () => {
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '250' }), now)).toBe(250);
+    expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Tue, 24 Nov 2026 10:00:05 GMT' }), now)).toBe(5000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
+    expect(retryAfterMs(new Headers(), now)).toBeUndefined();
+  });
+
+  it('redacts the key, anything shaped like one, and auth header values', () => {
+    const key = 'my-custom-gateway-key-123';
+    expect(redact(`bad key ${key} and sk-ant-api03-AbC_d-9 and x-api-key: zzz and "authorization":"Bearer qqq"`, key)).toBe(
+      'bad key [redacted] and [redacted] and x-api-key: [redacted] and "authorization":"[redacted]"',
+    );
   });
 });
