@@ -1,22 +1,21 @@
 // The anthropic brain against a fake Messages API on 127.0.0.1: calls per handled trigger over a mixed stream
 // (lead orders, reports of every outcome, doubts, faq matches) and context tokens per call.
 //
-// Routing: through the daemon's own planner (dist/core/plan.js: planTrigger → brain.decide → reactionsFor)
-// when it is built, else through DESIGN.md's decision table written out below; reactions are written and
-// committed with writeDoc, as the daemon does. The real SDK and the real AnthropicBrain make every request.
+// Driven through the real daemon: `orchestra daemon --brain anthropic` is spawned with ANTHROPIC_BASE_URL
+// pointing at the fake and a dummy key; the stream's docs are written and committed one at a time (as the
+// lead and the workers would), each waited for until the daemon logs it handled.
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, cli, percentile, recordAbsolute, report, tmp, git } from './lib.mjs';
+import { BIN, ROOT, env as baseEnv, cli, percentile, recordAbsolute, report, tmp, git } from './lib.mjs';
 
 const dist = (p) => path.join(ROOT, 'dist', p);
-const { AnthropicBrain } = await import(dist('daemon/brains/anthropic.js'));
 const { readBrainStats } = await import(dist('daemon/brains/brain-stats.js'));
 const { loadWorkspace } = await import(dist('store/load.js'));
 const { loadConfig } = await import(dist('store/config-file.js'));
 const { locateWorkspace } = await import(dist('store/workspace.js'));
 const { writeDoc } = await import(dist('store/write.js'));
-const plan = existsSync(dist('core/plan.js')) ? await import(dist('core/plan.js')) : undefined;
 
 const ORDERS = Number(process.env.BENCH_BRAIN_ORDERS ?? 60);
 const KEY = 'sk-ant-bench-dummy-key';
@@ -59,62 +58,68 @@ git(dir, ['config', 'user.name', 'Bench']);
 git(dir, ['config', 'user.email', 'bench@example.com']);
 git(dir, ['config', 'commit.gpgsign', 'false']);
 cli(dir, ['init', '--workers', 'worker-core,worker-nlp,worker-infra,worker-ui']);
-const ws = locateWorkspace(dir);
-const config = { ...loadConfig(ws) };
 // A model the SDK does not flag as deprecated (it warns on stderr for every call to one that is).
-config.brain = { ...config.brain, kind: 'anthropic', model: 'claude-sonnet-4-6', maxDailyCalls: 10_000 };
-const brain = new AnthropicBrain({ ws, config, apiKey: KEY, baseURL });
+const yamlPath = path.join(dir, 'orchestra.yaml');
+const yaml = readFileSync(yamlPath, 'utf8').replace(/kind: rules/, 'kind: anthropic').replace(/model: claude-sonnet-4-5/, 'model: claude-sonnet-4-6').replace(/max_daily_calls: \d+/, 'max_daily_calls: 10000');
+(await import('node:fs')).writeFileSync(yamlPath, yaml);
+git(dir, ['commit', '-q', '-m', 'brain: anthropic', '--', 'orchestra.yaml']);
+const ws = locateWorkspace(dir);
+const config = loadConfig(ws);
 
-// DESIGN.md's table, for when the daemon's planner is not built.
-function route(trigger) {
-  if (trigger.from === 'daemon') return { kind: 'log' };
-  if (trigger.type === 'report') return trigger.outcome === 'blocked' ? { kind: 'escalate' } : { kind: 'ask', request: 'next-orders' };
-  if (trigger.type === 'doubt') return { kind: 'ask', request: 'answer-doubt' };
-  return { kind: 'log' };
+const daemon = spawn(process.execPath, [BIN, 'daemon', '--brain', 'anthropic'], { cwd: dir, env: { ...baseEnv, ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: baseURL }, stdio: ['ignore', 'pipe', 'pipe'] });
+let daemonErr = '';
+daemon.stderr.on('data', (d) => (daemonErr += d));
+const daemonLog = path.join(ws.stateDir, 'logs', 'daemon.jsonl');
+const readJsonl = (file) => {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((x) => JSON.parse(x));
+  } catch {
+    return [];
+  }
+};
+async function until(cond, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (daemon.exitCode !== null) throw new Error(`daemon exited ${daemon.exitCode}: ${daemonErr.slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${daemonErr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
+await until(() => readJsonl(daemonLog).some((e) => e.event === 'rescan' && e.reason === 'watcher ready'), 'the daemon to start watching');
 
 let handled = 0;
-const decideMs = [];
-async function handle(id) {
-  const l = await loadWorkspace(ws, { config });
-  const trigger = l.derived.byId.get(id);
-  const input = { trigger, docs: l.docs, derived: l.derived, config, now: new Date(), limits: plan?.DEFAULT_LIMITS, recentToWorker: new Map() };
-  const step = plan ? plan.planTrigger(input) : route(trigger);
+const handleMs = [];
+/** Waits until the daemon logged the trigger as handled. */
+async function handled_(id, t0) {
+  await until(() => readJsonl(daemonLog).some((e) => e.event === 'trigger' && e.trigger === id), `trigger ${id}`);
+  handleMs.push(performance.now() - t0);
   handled++;
-  let docs = [];
-  if (step.kind === 'escalate') docs = step.reactions ?? [{ type: 'escalation', title: `Blocked: ${trigger.title}`, from: 'daemon', to: 'lead', worker: trigger.worker, re: id, body: 'blocked' }];
-  if (step.kind === 'ask') {
-    const w = config.workers.find((x) => x.name === trigger.worker);
-    const t0 = performance.now();
-    const decision = await brain.decide({ kind: step.request, trigger, snapshot: { config, docs: l.docs, derived: l.derived, now: new Date() }, prompt: w ? readFileSync(path.join(ws.root, w.prompt), 'utf8') : undefined });
-    decideMs.push(performance.now() - t0);
-    if (plan) docs = plan.reactionsFor(input, decision).docs;
-    else if (decision.action === 'create_orders') docs = decision.orders.map((o) => ({ type: 'order', title: o.title, from: 'daemon', to: o.worker, worker: o.worker, priority: o.priority, re: id, body: o.body }));
-    else if (decision.action === 'answer_doubt') docs = [{ type: 'answer', title: `Re: ${trigger.title}`, from: 'daemon', to: trigger.from, worker: trigger.worker, re: id, body: decision.body }];
-    else docs = [{ type: 'escalation', title: `Needs the lead: ${trigger.title}`, from: 'daemon', to: 'lead', worker: trigger.worker, re: id, body: decision.reason }];
-  }
-  for (const d of docs) await writeDoc(ws, l.git, d, { actor: 'daemon' });
 }
+const l0 = await loadWorkspace(ws, { config });
+const write = async (d, actor) => {
+  const t0 = performance.now();
+  const w = await writeDoc(ws, l0.git, d, { actor });
+  await handled_(w.id, t0);
+  return w;
+};
 
 const workers = config.workers.map((w) => w.name);
-const l0 = await loadWorkspace(ws, { config });
 const mix = { order: 0, completed: 0, partial: 0, blocked: 0, doubt: 0, faq: 0 };
 for (let i = 0; i < ORDERS; i++) {
   const w = workers[i % workers.length];
-  const order = await writeDoc(ws, l0.git, { type: 'order', title: `Task ${i}`, from: 'lead', to: w, worker: w, body: `Implement task ${i}.\n\nDone when its tests pass.` }, { actor: 'lead' });
+  const order = await write({ type: 'order', title: `Task ${i}`, from: 'lead', to: w, worker: w, body: `Implement task ${i}.\n\nDone when its tests pass.` }, 'lead');
   mix.order++;
-  await handle(order.id);
   if (rand() < 0.5) {
     const faq = rand() < 0.4;
-    const doubt = await writeDoc(ws, l0.git, { type: 'doubt', title: faq ? 'Which test framework?' : `How should task ${i} handle errors?`, from: w, to: 'daemon', worker: w, re: order.id, body: faq ? 'jest or vitest?' : 'Throw, or return a result?' }, { actor: w });
+    await write({ type: 'doubt', title: faq ? 'Which test framework?' : `How should task ${i} handle errors?`, from: w, to: 'daemon', worker: w, re: order.id, body: faq ? 'jest or vitest?' : 'Throw, or return a result?' }, w);
     mix[faq ? 'faq' : 'doubt']++;
-    await handle(doubt.id);
   }
   const r = rand();
   const outcome = r < 0.8 ? 'completed' : r < 0.9 ? 'partial' : 'blocked';
   mix[outcome]++;
-  const rep = await writeDoc(ws, l0.git, { type: 'report', title: `Done: task ${i}`, from: w, to: 'daemon', worker: w, re: order.id, outcome, body: `Task ${i}: ${outcome}. ${'Details of what changed. '.repeat(10)}` }, { actor: w });
-  await handle(rep.id);
+  await write({ type: 'report', title: `Done: task ${i}`, from: w, to: 'daemon', worker: w, re: order.id, outcome, body: `Task ${i}: ${outcome}. ${'Details of what changed. '.repeat(10)}` }, w);
 }
 
 const log = readFileSync(path.join(ws.stateDir, 'logs', 'brain.jsonl'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
@@ -122,7 +127,7 @@ const sent = log.filter((x) => x.outcome === 'ok');
 const ctxTokens = sent.map((x) => x.contextTokens);
 const stats = readBrainStats(ws, config, new Date());
 
-console.log(`\nstream: ${mix.order} lead orders, ${mix.completed} completed + ${mix.partial} partial + ${mix.blocked} blocked reports, ${mix.doubt} doubts, ${mix.faq} faq-matched doubts; routing: ${plan ? "the daemon's planner (dist/core/plan.js)" : "DESIGN.md's table"}`);
+console.log(`\nstream: ${mix.order} lead orders, ${mix.completed} completed + ${mix.partial} partial + ${mix.blocked} blocked reports, ${mix.doubt} doubts, ${mix.faq} faq-matched doubts; through orchestra daemon --brain anthropic`);
 recordAbsolute('calls per handled trigger', requests.length / handled, 0.6, 'calls');
 recordAbsolute('handled triggers', handled, undefined, 'docs');
 recordAbsolute('requests', requests.length, undefined, 'calls');
@@ -130,9 +135,12 @@ recordAbsolute('context tokens per call, p50 (estimate)', percentile(ctxTokens, 
 recordAbsolute('context tokens per call, max (estimate)', Math.max(...ctxTokens), config.brain.contextTokens, 'tokens');
 recordAbsolute('request body per call, p50', percentile(requests.map((r) => r.bytes), 50) / 1024, undefined, 'KiB');
 recordAbsolute('cache hit rate (fake usage)', stats.cacheHitRate * 100, undefined, '%');
-recordAbsolute('decide() per asked trigger, p50 (local fake)', percentile(decideMs, 50), undefined, 'ms');
+recordAbsolute('doc written -> handled by the daemon, p50 (local fake)', percentile(handleMs, 50), undefined, 'ms');
+recordAbsolute('key in daemon output or state', (daemonErr + readFileSync(path.join(ws.stateDir, 'logs', 'brain.jsonl'), 'utf8') + readFileSync(daemonLog, 'utf8')).includes(KEY) ? 1 : 0, 0, 'times');
 report(`anthropic brain (${ORDERS} lead orders, fake Messages API)`);
 
-await brain.close();
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.on('exit', r));
 server.close();
 if (requests.length / handled > 0.6) process.exitCode = 1;
+(await import('node:fs')).rmSync(dir, { recursive: true, force: true });
