@@ -91,14 +91,10 @@ async function tryRaw(git: Git, args: string[]): Promise<string> {
   }
 }
 
-async function branchExists(git: Git, branch: string): Promise<boolean> {
-  return (await tryRaw(git, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])).trim() !== '';
-}
-
-/** The worker's branch: the configured one, else a local branch named after the worker. */
-async function branchOf(git: Git, worker: { name: string; branch?: string }): Promise<string | undefined> {
-  if (worker.branch) return worker.branch;
-  return (await branchExists(git, worker.name)) ? worker.name : undefined;
+/** Every local branch, in one git call. */
+async function localBranches(git: Git): Promise<Set<string>> {
+  const out = await tryRaw(git, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']);
+  return new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
 function bump(activity: Map<string, string>, worker: string, at: string): void {
@@ -135,18 +131,17 @@ export async function collectChanges(input: CollectInput): Promise<WorkerChanges
   const changes: Change[] = [];
   const activity = new Map<string, string>();
 
-  const worktrees = parseWorktrees(await tryRaw(git, ['worktree', 'list', '--porcelain']));
+  const [worktreeList, local] = await Promise.all([tryRaw(git, ['worktree', 'list', '--porcelain']), localBranches(git)]);
+  const worktrees = parseWorktrees(worktreeList);
   const mainWt = worktrees[0];
-  const mainBranch =
-    config.sync?.branch && (await branchExists(git, config.sync.branch)) ? config.sync.branch : (mainWt?.branch ?? 'main');
+  const mainBranch = config.sync?.branch && local.has(config.sync.branch) ? config.sync.branch : (mainWt?.branch ?? 'main');
 
+  // A worker's branch: the configured one, else a local branch named after the worker.
   const branches = new Map<string, string>();
-  await Promise.all(
-    config.workers.map(async (w) => {
-      const b = await branchOf(git, w);
-      if (b && b !== mainBranch) branches.set(w.name, b);
-    }),
-  );
+  for (const w of config.workers) {
+    const b = w.branch ?? (local.has(w.name) ? w.name : undefined);
+    if (b && b !== mainBranch) branches.set(w.name, b);
+  }
 
   const branchCommits = Promise.all(
     [...branches].map(async ([worker, branch]) => {

@@ -76,6 +76,14 @@ export class Watchdog {
         if (event === 'addDir') this.rescanSoon();
         else if (p.endsWith('.md')) this.hint(p);
       });
+      // The raw fs.watch event comes several ms before chokidar's own `add` (which stats the file first): it is
+      // only a hint too, so take it for latency and let the `add`/`change` that follows confirm.
+      watcher.on('raw', (_event, p, details) => {
+        const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
+        if (!watched || !p) return;
+        const abs = watched.endsWith('.md') ? watched : path.join(watched, p);
+        if (abs.endsWith('.md') && path.dirname(path.dirname(abs)) === docsDir) this.hint(abs);
+      });
       watcher.on('error', (e) => this.o.onError?.(`watcher: ${(e as Error).message}`));
       await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     }
