@@ -102,6 +102,15 @@ describe('dashboard HTTP API', () => {
     expect(json.quality).toEqual(expect.objectContaining({ autonomyPct: 80, conflicts: 0, conflictsPerTask: 0 }));
     expect(json.daily.length).toBe(8);
     expect(json.daily.at(-1).completed).toBe(1);
+    // Conflicts come from the alerts the health scan records, counted like `orchestra metrics` does.
+    const key = addAlert(fx.dir, { kind: 'conflict', level: 'warning', message: 'src/core/a.ts changed by worker-core and worker-nlp' });
+    const withConflict = await waitFor(async () => {
+      const r = (await getJson(base, '/api/metrics')).json;
+      return r.quality.conflicts === 1 ? r : undefined;
+    }, { timeoutMs: 5000, message: 'the conflict to count' });
+    expect(withConflict.quality.conflictsPerTask).toBe(0.2);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(path.join(fx.dir, '.orchestra', 'state', 'alerts.jsonl'), `${JSON.stringify({ resolve: key, at: new Date(Date.now() + 1000).toISOString() })}\n`);
     const two = await getJson(base, '/api/metrics?since=2d');
     expect(two.json.daily.length).toBe(3);
     const bad = await getJson(base, '/api/metrics?since=forever');
@@ -119,8 +128,8 @@ describe('dashboard HTTP API', () => {
     appendFileSync(file, `${JSON.stringify({ resolve: key, at: new Date(Date.now() + 1000).toISOString() })}\n`);
     await waitFor(async () => (await getJson(base, '/api/alerts')).json.length === 0, { timeoutMs: 5000, message: 'the resolved alert to leave /api/alerts' });
     const all = await getJson(base, '/api/alerts?all=1');
-    expect(all.json).toHaveLength(1);
-    expect(all.json[0].resolved).toBeTruthy();
+    expect(all.json.map((a: any) => a.kind).sort()).toEqual(['conflict', 'stalled']);
+    expect(all.json.every((a: any) => a.resolved)).toBe(true);
     const bad = await getJson(base, '/api/alerts?all=maybe');
     expectError(bad.status, bad.json, 400);
   });

@@ -205,7 +205,7 @@ async function openDoc(id) {
     $('doc-body').replaceChildren(el('p', { class: 'muted', text: 'It may have been archived or renamed.' }));
     $('doc-replies').replaceChildren();
   } else {
-    $('doc-kicker').replaceChildren(el('span', { class: 'type', text: d.type }), d.state ? badge(d.state) : null, d.priority === 'high' ? el('span', { class: 'badge s-critical', text: 'high priority' }) : null);
+    $('doc-kicker').replaceChildren(...[el('span', { class: 'type', text: d.type }), d.state ? badge(d.state) : null, d.priority === 'high' ? el('span', { class: 'badge s-critical', text: 'high priority' }) : null].filter(Boolean));
     $('doc-title').textContent = d.title;
     const meta = [['from → to', `${d.from} → ${d.to}`], ['created', d.created], ['id', d.id], ['file', d.path]];
     if (d.re) meta.push(['re', d.reTitle ? `${d.reTitle} (${d.re})` : d.re]);

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DOC_TYPES, type Doc } from '../core/doc.js';
-import { computeMetrics, type Metrics } from '../core/metrics.js';
+import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js';
 import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/state.js';
 import { alertJson, alertsPath, readAlerts } from '../store/alerts.js';
 import type { TimelineEntry } from '../store/git.js';
@@ -25,7 +25,7 @@ export interface WorkerJson extends WorkerView {
 }
 
 export interface MetricsJson extends Metrics {
-  quality: { autonomyPct: number | null; conflicts: number; conflictsPerTask: number | null; escalations: number; throughputPerDay: number; targets: Metrics['targets'] };
+  quality: { autonomyPct: number | null; conflicts: number; conflictsPerTask: number | null; scopeViolations: number; escalations: number; throughputPerDay: number; targets: Metrics['targets'] };
   openEscalations: number;
   invalidDocs: number;
 }
@@ -109,13 +109,21 @@ export class Views {
   metrics(sinceMs: number, now: Date): MetricsJson {
     const { docs, derived, problems } = this.snapshot();
     const since = new Date(now.getTime() - sinceMs);
-    const sinceIso = since.toISOString();
-    // Conflicts are found by the watchdog and daemon and recorded as alerts (one per conflict key).
-    const conflicts = this.allAlerts().filter((a) => a.kind === 'conflict' && a.at >= sinceIso).length;
-    const m = computeMetrics({ docs, derived, since, now, conflicts });
+    // Conflicts are found by the health scan (daemon, status, metrics) and recorded as alerts, one per key:
+    // counted the way `orchestra metrics` counts them.
+    const counted = countConflicts(this.allAlerts(), since, now);
+    const m = computeMetrics({ docs, derived, since, now, ...counted });
     return {
       ...m,
-      quality: { autonomyPct: m.autonomyPct, conflicts: m.conflicts, conflictsPerTask: m.conflictsPerTask, escalations: m.escalations, throughputPerDay: m.throughputPerDay, targets: m.targets },
+      quality: {
+        autonomyPct: m.autonomyPct,
+        conflicts: m.conflicts,
+        conflictsPerTask: m.conflictsPerTask,
+        scopeViolations: counted.scopeViolations,
+        escalations: m.escalations,
+        throughputPerDay: m.throughputPerDay,
+        targets: m.targets,
+      },
       openEscalations: openEscalations(docs, derived).length,
       invalidDocs: new Set(problems.map((p) => p.file)).size,
     };
