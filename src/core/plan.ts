@@ -99,12 +99,17 @@ export function openOrdersOf(worker: string, docs: readonly Doc[], derived: Deri
   return docs.filter((d) => d.type === 'order' && d.to === worker && OPEN_ORDER_STATES.has(derived.orders.get(d.id)?.state ?? 'pending'));
 }
 
-/** Orders that were waiting only on `order` and are ready now that it is completed (scenario B). */
-export function unblockedBy(order: string, docs: readonly Doc[], derived: Derived): Doc[] {
+/**
+ * Orders ready now that `order` is completed, which had to wait for it (scenario B): they name it in `after`, or
+ * their worker depends on its worker and it was created before them.
+ */
+export function unblockedBy(order: string, docs: readonly Doc[], derived: Derived, config: Config): Doc[] {
+  const done = derived.byId.get(order);
+  if (!done || done.type !== 'order') return [];
+  const deps = new Map(config.workers.map((w) => [w.name, w.dependsOn]));
   return docs.filter((d) => {
-    if (d.type !== 'order') return false;
-    const info = derived.orders.get(d.id);
-    return info?.state === 'waiting' && info.waitingOn.length > 0 && info.waitingOn.every((w) => w === order);
+    if (d.type !== 'order' || d.id === order || derived.orders.get(d.id)?.state !== 'pending') return false;
+    return d.after.includes(order) || ((deps.get(d.to) ?? []).includes(done.to) && done.created < d.created);
   });
 }
 
@@ -218,7 +223,7 @@ export function reactionsFor(input: PlanInput, decision: Decision): Reaction {
     };
   }
   const worker = t.from;
-  const unblocked = t.re && t.outcome === 'completed' ? unblockedBy(t.re, docs, derived).map((d) => `${d.id} (${d.to})`) : [];
+  const unblocked = t.re && t.outcome === 'completed' ? unblockedBy(t.re, docs, derived, config).map((d) => `${d.id} (${d.to})`) : [];
   const note = unblocked.length ? `; now ready: ${unblocked.join(', ')}` : '';
   const open = workers.has(worker) ? openOrdersOf(worker, docs, derived) : [];
   if (open.length || !workers.has(worker)) {

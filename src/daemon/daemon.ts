@@ -97,6 +97,7 @@ export interface DaemonHandle {
 }
 
 const BATCH = 250;
+const QUICK_SCAN_MS = 2000;
 
 export function pidLockPath(ws: Workspace): string {
   return path.join(ws.stateDir, 'daemon.pid');
@@ -236,6 +237,8 @@ class Daemon {
       this.rescan('watcher ready');
       const every = this.opts.rescanMs ?? 60_000;
       this.timers.push(setInterval(() => void this.periodic(), every));
+      // chokidar can miss an event under load: a names-only listing every few seconds bounds the delay.
+      this.timers.push(setInterval(() => this.quickScan(), Math.min(QUICK_SCAN_MS, every)));
       if (this.config.sync) {
         this.timers.push(setInterval(() => void this.sync(), this.config.sync.intervalMs));
         void this.sync();
@@ -336,6 +339,15 @@ class Daemon {
       return;
     }
     if (!this.handled.has(doc.id)) this.queue.add(doc.id);
+  }
+
+  /** New or vanished file names the watcher did not report. */
+  private quickScan(): void {
+    if (this.stopping) return;
+    const missed = this.live.unknownPaths();
+    if (!missed.length) return;
+    this.emit({ kind: 'rescan', reason: 'missed events', changed: missed.length, queued: 0, ms: 0 });
+    for (const abs of missed) this.onPath(abs);
   }
 
   /** Full reconcile with the disk (start, every period, after a pull). */

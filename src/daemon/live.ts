@@ -214,6 +214,22 @@ export class LiveDocs {
     return out;
   }
 
+  /**
+   * Paths on disk that memory does not know, and known paths no longer on disk: names only (one readdir per
+   * folder, no stat), cheap enough to run every few seconds as a safety net for events the watcher missed.
+   */
+  unknownPaths(): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const abs of this.listPaths()) {
+      const r = rel(this.ws, abs);
+      seen.add(r);
+      if (!this.byPath.has(r)) out.push(abs);
+    }
+    for (const p of this.byPath.keys()) if (!seen.has(p)) out.push(path.join(this.ws.root, p));
+    return out;
+  }
+
   /** Reconciles memory with the disk: every path re-checked by signature, vanished paths dropped. */
   rescan(): Change[] {
     const changes: Change[] = [];
