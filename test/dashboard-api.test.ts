@@ -467,3 +467,62 @@ describe('orchestra dashboard, the command', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('the live model behind the API', () => {
+  let fx: Fixture;
+  let dash: Running;
+  let base: string;
+
+  beforeAll(async () => {
+    fx = await makeFixture();
+    dash = await startCliDashboard(fx.dir);
+    base = dash.url;
+  });
+
+  afterAll(async () => {
+    await dash?.proc.stop();
+    cleanupTemp();
+  });
+
+  it('follows status edits, archiving, deletions and invalid hand-written files', async () => {
+    await ok(fx.dir, ['--as', 'worker-infra', 'start', fx.ids.coverage]);
+    await waitFor(async () => (await getJson(base, '/api/workers')).json[1].state === 'working', { timeoutMs: 5000, message: 'worker-infra to show as working' });
+
+    // Archived: moved out of docs/ (not watched), still readable.
+    const from = `.orchestra/docs/worker-infra/${fx.ids.ci}.md`;
+    const to = `.orchestra/archive/worker-infra/${fx.ids.ci}.md`;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(fx.dir, '.orchestra', 'archive', 'worker-infra'), { recursive: true });
+    git(fx.dir, ['mv', from, to]);
+    git(fx.dir, ['commit', '-q', '-m', 'orchestra: archive worker-infra: 1 doc', '--', from, to]);
+    const archived = await waitFor(async () => {
+      const r = await getJson(base, `/api/docs/${fx.ids.ci}`);
+      return r.json.archived ? r.json : undefined;
+    }, { timeoutMs: 5000, message: 'the archived doc' });
+    expect(archived).toMatchObject({ path: to, state: 'completed' });
+
+    // Deleted: gone.
+    const { rmSync, writeFileSync } = await import('node:fs');
+    rmSync(path.join(fx.dir, '.orchestra', 'docs', 'worker-ui', `${fx.ids.escalation}.md`));
+    await waitFor(async () => (await getJson(base, `/api/docs/${fx.ids.escalation}`)).status === 404, { timeoutMs: 5000, message: 'the deleted doc to go' });
+    expect((await getJson(base, '/api/docs?type=escalation')).json).toEqual([]);
+
+    // An invalid file is counted, not served, and breaks nothing.
+    writeFileSync(path.join(fx.dir, '.orchestra', 'docs', 'worker-core', 'broken.md'), '---\ntype: memo\n---\nno title\n');
+    await waitFor(async () => (await getJson(base, '/api/info')).json.invalidDocs === 1, { timeoutMs: 5000, message: 'the invalid doc to be counted' });
+    expect((await getJson(base, '/api/docs/broken')).status).toBe(404);
+    expect((await getJson(base, '/api/metrics')).json.invalidDocs).toBe(1);
+
+    // A hand-written doc without `created` appears at once, then takes its first commit's time.
+    const hand = path.join(fx.dir, '.orchestra', 'docs', 'worker-nlp', 'hand-written-order.md');
+    writeFileSync(hand, '---\ntype: orden\ntitle: Hand written\nprioridad: alta\n---\nbody\n');
+    const first = await waitFor(async () => {
+      const r = await getJson(base, '/api/docs/hand-written-order');
+      return r.status === 200 ? r.json : undefined;
+    }, { timeoutMs: 5000, message: 'the hand-written doc' });
+    expect(first).toMatchObject({ type: 'order', to: 'worker-nlp', from: 'lead' });
+    git(fx.dir, ['add', '--', hand]);
+    git(fx.dir, ['commit', '-q', '-m', 'hand', '--date', '2026-01-02T03:04:05Z', '--', hand], { GIT_AUTHOR_DATE: '2026-01-02T03:04:05Z' });
+    await waitFor(async () => (await getJson(base, '/api/docs/hand-written-order')).json.created.startsWith('2026-01-02T03:04:05'), { timeoutMs: 10_000, message: 'created from the first commit' });
+  });
+});

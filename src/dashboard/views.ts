@@ -38,6 +38,7 @@ export interface DocFilters {
 }
 
 const TIMELINE_MAX = 1000;
+const METRICS_SLIDE_MS = 5000;
 
 export class Views {
   private readonly model: LiveModel;
@@ -100,9 +101,12 @@ export class Views {
     return chosen.map((a) => ({ ...alertJson(a), ...(a.resolved ? { resolved: a.resolved } : {}) }));
   }
 
-  /** `/api/metrics` over a window; recomputed at most once a second (the window moves with the clock). */
+  /**
+   * `/api/metrics` over a window. Recomputed on every doc or alert change, and otherwise every few seconds as
+   * the window slides with the clock (its edges are days apart: a few seconds late changes nothing visible).
+   */
   metricsText(sinceMs: number, now = Date.now()): string {
-    const key = `${this.model.versions.docs}:${this.alertsKey()}:${sinceMs}:${Math.floor(now / 1000)}`;
+    const key = `${this.model.versions.docs}:${this.alertsKey()}:${sinceMs}:${Math.floor(now / METRICS_SLIDE_MS)}`;
     return this.cached(`metrics:${sinceMs}`, key, () => JSON.stringify(this.metrics(sinceMs, new Date(now))));
   }
 
