@@ -299,9 +299,13 @@ class Daemon {
           relPath,
           setTimeout(() => {
             this.settling.delete(relPath);
-            const e = this.live.entry(relPath);
-            if (e) e.sig = '';
-            this.onPath(abs);
+            if (this.stopping) return;
+            const again = this.live.refresh(abs);
+            const entry = this.live.entry(relPath);
+            // Unchanged since: still invalid, and now old enough to report.
+            this.consider(again.kind === 'same' && entry?.problems ? { kind: 'invalid', entry } : again);
+            this.pump();
+            this.checkIdle();
           }, settle - Math.max(0, age) + 20),
         );
         return;

@@ -21,6 +21,7 @@ export function watchDocs(docsDir: string, onPath: (abs: string) => void, onErro
     // Off: our own writes are atomic (hard link of a finished temp file), and the daemon settles invalid
     // (half-written) files itself, so valid docs are handled without chokidar's polling delay.
     awaitWriteFinish: false,
+    followSymlinks: false,
     ignored: (p, stats) => {
       if (p === docsDir) return false;
       const base = path.basename(p);
