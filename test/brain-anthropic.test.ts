@@ -17,7 +17,7 @@ model: claude-test-model
 max_tokens: 1234
 max_daily_calls: 50
 retries: 3
-timeout: 2s
+timeout: 20s
 context_tokens: 6000
 breaker: { failures: 3, cooldown: 60s }`;
 
@@ -160,13 +160,14 @@ describe('anthropic brain: faults', () => {
   });
 
   it('a timeout is retried; the log says so', async () => {
-    const dir = await brainWorkspace(BRAIN.replace('timeout: 2s', 'timeout: 1s'));
+    // 3 s: long enough for the second, immediate reply on a loaded machine; the first is held 10 s.
+    const dir = await brainWorkspace(BRAIN.replace('timeout: 20s', 'timeout: 3s'));
     const h = await harness(dir, fake.url);
     const { report } = await reportedOrder(dir, 'worker-core', 'Task C');
-    fake.enqueue({ ...toolUse('create_order', { orders: [] }), delayMs: 8000 }, toolUse('create_order', { orders: [] }));
+    fake.enqueue({ ...toolUse('create_order', { orders: [] }), delayMs: 10_000 }, toolUse('create_order', { orders: [] }));
     expect(await h.decide(report)).toEqual({ action: 'create_orders', orders: [] });
     expect(fake.messages()).toHaveLength(2);
-    expect(readLog(h.ws)[0]).toMatchObject({ outcome: 'retry', error: 'no reply within 1000 ms (brain.timeout)' });
+    expect(readLog(h.ws)[0]).toMatchObject({ outcome: 'retry', error: 'no reply within 3000 ms (brain.timeout)' });
   });
 
   it('a malformed tool reply is retried once with the validation error as an error tool_result, then accepted', async () => {

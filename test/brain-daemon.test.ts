@@ -14,7 +14,7 @@ model: claude-test-model
 max_tokens: 2048
 max_daily_calls: 20
 retries: 3
-timeout: 5s
+timeout: 20s
 breaker: { failures: 3, cooldown: 60s }`;
 
 let fake: FakeAnthropic;
