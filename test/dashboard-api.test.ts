@@ -120,7 +120,7 @@ describe('dashboard HTTP API', () => {
   it('/api/alerts: open alerts newest first; ?all=1 includes resolved ones', async () => {
     const { json } = await getJson(base, '/api/alerts');
     expect(json).toHaveLength(1);
-    expect(json[0]).toMatchObject({ kind: 'stalled', level: 'warning', doc: fx.ids.core });
+    expect(json[0]).toMatchObject({ kind: 'stalled', level: 'warning', doc: fx.ids.core, docTitle: 'Optimize propagation' });
     for (const k of ['id', 'at', 'level', 'kind', 'message']) expect(json[0]).toHaveProperty(k);
     const key = json[0].id;
     const file = path.join(fx.dir, '.orchestra', 'state', 'alerts.jsonl');

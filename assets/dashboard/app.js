@@ -143,7 +143,7 @@ async function loadAlerts() {
     el('li', { 'data-alert': a.id },
       el('div', { class: 'row' }, el('span', { class: 'type', text: label(a.kind) }), badge(a.level)),
       el('p', { class: 'alert-msg', text: a.message }),
-      el('p', { class: 'sub' }, time(a.at), a.doc ? ' · ' : '', a.doc ? docLink(a.doc, a.doc) : null))));
+      el('p', { class: 'sub' }, time(a.at), a.doc ? ' · ' : '', a.doc ? docLink(a.doc, a.docTitle ?? a.doc) : null))));
 }
 
 function docItem(d) {

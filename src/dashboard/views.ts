@@ -98,7 +98,12 @@ export class Views {
   alerts(all: boolean): Record<string, unknown>[] {
     const list = this.allAlerts();
     const chosen = (all ? list : list.filter((a) => !a.resolved)).slice().reverse();
-    return chosen.map((a) => ({ ...alertJson(a), ...(a.resolved ? { resolved: a.resolved } : {}) }));
+    const { byId } = this.snapshot().derived;
+    return chosen.map((a) => ({
+      ...alertJson(a),
+      ...(a.resolved ? { resolved: a.resolved } : {}),
+      ...(a.doc ? { docTitle: byId.get(a.doc)?.title ?? null } : {}),
+    }));
   }
 
   /**
