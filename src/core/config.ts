@@ -1,5 +1,6 @@
-import picomatch from 'picomatch';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type picomatchType from 'picomatch';
+import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 
@@ -8,44 +9,61 @@ import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './work
 // The light half (types, names, lookups) lives in workers.ts so hot paths need not load zod.
 export * from './workers.js';
 
-const duration = z.union([z.string(), z.number()]);
+/** claude-sonnet-4-5 reaches end-of-life on 2026-11-30 (the SDK's deprecation list). */
+export const DEFAULT_MODEL = 'claude-sonnet-4-6';
 
-/** orchestra.yaml as written. Strict, so a misspelt key is reported rather than silently ignored. */
-export const rawWorkerSchema = z.strictObject({
-  name: z.string().describe('^[a-z0-9][a-z0-9-]{0,39}$; `lead` and `daemon` are reserved'),
-  scope: z.union([z.string(), z.array(z.string())]).optional().describe('globs the worker may change'),
-  prompt: z.string().optional().describe('path of the worker\'s standing prompt'),
-  priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
-  depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
-  branch: z.string().optional().describe('the branch/worktree this worker commits on'),
-  description: z.string().optional(),
-});
+const require = createRequire(import.meta.url);
 
-export const rawBrainSchema = z.strictObject({
-  kind: z.enum(['rules', 'anthropic']).optional(),
-  model: z.string().min(1).optional(),
-  max_tokens: z.number().int().positive().optional(),
-  max_daily_calls: z.number().int().min(0).optional(),
-  retries: z.number().int().min(1).max(10).optional(),
-  timeout: duration.optional(),
-  context_tokens: z.number().int().positive().optional(),
-  breaker: z.strictObject({ failures: z.number().int().positive().optional(), cooldown: duration.optional() }).optional(),
-});
+/** The zod schemas of orchestra.yaml, built on first use: zod costs ~70 ms to load and most commands never need it. */
+function buildSchemas() {
+  const { z } = require('zod') as typeof Z;
+  const duration = z.union([z.string(), z.number()]);
 
-export const rawConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1, { error: 'must be 1' }).optional(),
-  lead: z.string().optional(),
-  workers: z.array(rawWorkerSchema).min(1, 'declare at least one worker'),
-  brain: rawBrainSchema.optional(),
-  faq: z.array(z.strictObject({ match: z.string(), answer: z.string() })).optional(),
-  archive_after: duration.optional(),
-  stale_after: duration.optional(),
-  sync: z
-    .strictObject({ remote: z.string().optional(), branch: z.string().optional(), interval: duration.optional() })
-    .optional(),
-});
-export type RawConfig = z.infer<typeof rawConfigSchema>;
+  /** orchestra.yaml as written. Strict, so a misspelt key is reported rather than silently ignored. */
+  const rawWorkerSchema = z.strictObject({
+    name: z.string().describe('^[a-z0-9][a-z0-9-]{0,39}$; `lead` and `daemon` are reserved'),
+    scope: z.union([z.string(), z.array(z.string())]).optional().describe('globs the worker may change'),
+    prompt: z.string().optional().describe('path of the worker\'s standing prompt'),
+    priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
+    depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
+    branch: z.string().optional().describe('the branch/worktree this worker commits on'),
+    description: z.string().optional(),
+  });
+
+  const rawBrainSchema = z.strictObject({
+    kind: z.enum(['rules', 'anthropic']).optional(),
+    model: z.string().min(1).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    max_daily_calls: z.number().int().min(0).optional(),
+    retries: z.number().int().min(1).max(10).optional(),
+    timeout: duration.optional(),
+    context_tokens: z.number().int().positive().optional(),
+    breaker: z.strictObject({ failures: z.number().int().positive().optional(), cooldown: duration.optional() }).optional(),
+  });
+
+  const rawConfigSchema = z.strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1, { error: 'must be 1' }).optional(),
+    lead: z.string().optional(),
+    workers: z.array(rawWorkerSchema).min(1, 'declare at least one worker'),
+    brain: rawBrainSchema.optional(),
+    faq: z.array(z.strictObject({ match: z.string(), answer: z.string() })).optional(),
+    archive_after: duration.optional(),
+    stale_after: duration.optional(),
+    sync: z
+      .strictObject({ remote: z.string().optional(), branch: z.string().optional(), interval: duration.optional() })
+      .optional(),
+  });
+  return { rawWorkerSchema, rawBrainSchema, rawConfigSchema };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+export function configSchemas(): ReturnType<typeof buildSchemas> {
+  schemas ??= buildSchemas();
+  return schemas;
+}
+
+export type RawConfig = Z.infer<ReturnType<typeof buildSchemas>['rawConfigSchema']>;
 
 export type ConfigResult = { ok: true; config: Config; warnings: Problem[] } | { ok: false; problems: Problem[]; warnings: Problem[] };
 
@@ -73,7 +91,7 @@ export function globProblem(glob: string): string | undefined {
   if (depthBrace !== 0) return `"${glob}" has unbalanced { }: close every brace`;
   if (depthBracket !== 0) return `"${glob}" has unbalanced [ ]: close every bracket`;
   try {
-    picomatch.makeRe(glob, { strictBrackets: true });
+    (require('picomatch') as typeof picomatchType).makeRe(glob, { strictBrackets: true });
   } catch (e) {
     return `"${glob}" is not a valid glob (${(e as Error).message})`;
   }
@@ -118,7 +136,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     problem('-', 'is empty: declare at least `workers:` (run `orchestra init` for a template)');
     return { ok: false, problems, warnings };
   }
-  const parsed = rawConfigSchema.safeParse(data);
+  const parsed = configSchemas().rawConfigSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       let msg = issue.message;
@@ -205,7 +223,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     })),
     brain: {
       kind: raw.brain?.kind ?? 'rules',
-      model: raw.brain?.model ?? 'claude-sonnet-4-5',
+      model: raw.brain?.model ?? DEFAULT_MODEL,
       maxTokens: raw.brain?.max_tokens ?? 4096,
       maxDailyCalls: raw.brain?.max_daily_calls ?? 100,
       retries: raw.brain?.retries ?? 3,

@@ -44,7 +44,7 @@ ${blocks}
 
 brain:
   kind: rules                      # rules (offline) | anthropic (needs ANTHROPIC_API_KEY)
-  model: claude-sonnet-4-5
+  model: claude-sonnet-4-6
   max_tokens: 4096
   max_daily_calls: 100             # hard budget per UTC day; alert at 80 %
   retries: 3

@@ -4,12 +4,11 @@
  * cache is simply rebuilt; an invalid config is never cached.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Config } from '../core/workers.js';
+import { loadConfig } from './config-file.js';
 import type { Workspace } from './workspace.js';
 
-const require = createRequire(import.meta.url);
 const CACHE_VERSION = 1;
 
 type Cached = Omit<Config, 'faq'> & { faq: { match: string; answer: string }[] };
@@ -31,7 +30,6 @@ export function loadConfigCached(ws: Workspace): Config {
   } catch {
     /* no cache yet, or unreadable: rebuild */
   }
-  const { loadConfig } = require('./config-file.js') as typeof import('./config-file.js');
   const config = loadConfig(ws);
   if (key) {
     try {

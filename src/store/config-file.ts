@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { resolveConfig, CONFIG_FILE, type Config, type ConfigResult } from '../core/config.js';
 import { ValidationError } from '../errors.js';
 import type { Workspace } from './workspace.js';
@@ -16,6 +17,7 @@ export function readConfig(ws: Workspace): ConfigResult {
 }
 
 export function parseConfigText(text: string): ConfigResult {
+  const { LineCounter, parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { rawConfigSchema, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
+import { configSchemas, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
 import { SEED_WORKERS, SCHEMA_PATH, configTemplate, promptTemplate, type WorkerSeed } from '../../core/templates.js';
 import { UsageError } from '../../errors.js';
 import { Git } from '../../store/git.js';
@@ -10,7 +10,7 @@ import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.
 import type { Register } from '../program.js';
 
 export function configJsonSchema(): string {
-  const schema = z.toJSONSchema(rawConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configSchemas().rawConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return `${JSON.stringify({ ...schema, title: 'orchestra.yaml', description: 'orchestra workspace configuration' }, null, 2)}\n`;
 }
 
