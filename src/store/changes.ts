@@ -84,7 +84,8 @@ function parseLog(out: string): { commit: string; at: string; extra: string; fil
 
 async function tryRaw(git: Git, args: string[]): Promise<string> {
   try {
-    return await git.raw(args);
+    // Read-only queries: straight to git, without simple-git's per-call overhead (tens of ms each).
+    return await git.exec(args);
   } catch {
     // A branch that does not exist yet, an empty repository: nothing changed there.
     return '';
@@ -123,18 +124,37 @@ export interface CollectInput {
   config: Config;
   docs: readonly Doc[];
   derived: Derived;
+  /** Branch and worktree changes already being read (`collectBranchChanges`), e.g. while the docs load. */
+  branchChanges?: Promise<WorkerChanges>;
 }
 
 /** Every worker's current changes. */
 export async function collectChanges(input: CollectInput): Promise<WorkerChanges> {
-  const { git, config, docs, derived } = input;
+  const [branch, trailer] = await Promise.all([input.branchChanges ?? collectBranchChanges(input.git, input.config), collectTrailerChanges(input)]);
+  const activity = new Map(branch.activity);
+  for (const [w, at] of trailer.activity) bump(activity, w, at);
+  return { ...branch, changes: [...branch.changes, ...trailer.changes], activity };
+}
+
+/**
+ * Commits on each worker's branch not yet on the main branch, and uncommitted changes in worktrees that have a
+ * worker's branch checked out. Needs no docs, so it can run while they load.
+ */
+export async function collectBranchChanges(git: Git, config: Config): Promise<WorkerChanges> {
   const changes: Change[] = [];
   const activity = new Map<string, string>();
 
   const [worktreeList, local] = await Promise.all([tryRaw(git, ['worktree', 'list', '--porcelain']), localBranches(git)]);
   const worktrees = parseWorktrees(worktreeList);
   const mainWt = worktrees[0];
-  const mainBranch = config.sync?.branch && local.has(config.sync.branch) ? config.sync.branch : (mainWt?.branch ?? 'main');
+  const workerBranches = new Set(config.workers.map((w) => w.branch ?? w.name));
+  // The main branch: sync's, else what the main worktree has checked out, unless a worker works there.
+  const mainBranch =
+    config.sync?.branch && local.has(config.sync.branch)
+      ? config.sync.branch
+      : mainWt?.branch && !workerBranches.has(mainWt.branch)
+        ? mainWt.branch
+        : (['main', 'master'].find((b) => local.has(b)) ?? 'main');
 
   // A worker's branch: the configured one, else a local branch named after the worker.
   const branches = new Map<string, string>();
@@ -157,7 +177,7 @@ export async function collectChanges(input: CollectInput): Promise<WorkerChanges
     worktrees.map(async (wt) => {
       const worker = [...branches].find(([, b]) => b === wt.branch)?.[0];
       if (!worker) return;
-      // simple-git refuses `-C`: a Git rooted in that worktree asks it directly.
+      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`).
       const out = await tryRaw(new Git(wt.path, git.gitDir), ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
       for (const file of parseStatusZ(out)) {
         if (isOrchestraPath(file)) continue;
@@ -171,7 +191,16 @@ export async function collectChanges(input: CollectInput): Promise<WorkerChanges
     }),
   );
 
-  const trailerCommits = (async () => {
+  await Promise.all([branchCommits, worktreeChanges]);
+  return { changes, activity, mainBranch, worktrees };
+}
+
+/** Commits carrying a worker's `Orchestra-Actor` trailer made since it started the order it has in progress. */
+async function collectTrailerChanges(input: CollectInput): Promise<Pick<WorkerChanges, 'changes' | 'activity'>> {
+  const { git, docs, derived } = input;
+  const changes: Change[] = [];
+  const activity = new Map<string, string>();
+  await (async () => {
     const inProgress = docs.filter((d) => d.type === 'order' && derived.orders.get(d.id)?.state === 'in_progress');
     if (!inProgress.length) return;
     const starts = await startTimes(git, inProgress);
@@ -209,7 +238,5 @@ export async function collectChanges(input: CollectInput): Promise<WorkerChanges
       }
     }
   })();
-
-  await Promise.all([branchCommits, worktreeChanges, trailerCommits]);
-  return { changes, activity, mainBranch, worktrees };
+  return { changes, activity };
 }

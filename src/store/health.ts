@@ -9,7 +9,7 @@ import { detectConflicts, type Conflict } from '../core/conflicts.js';
 import { detectProblems, HEALTH_KINDS, type HealthProblem } from '../core/health.js';
 import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js';
 import { openAlerts, raiseAlert, readAlerts, resolveAlert, type Alert } from './alerts.js';
-import { collectChanges } from './changes.js';
+import { collectChanges, type WorkerChanges } from './changes.js';
 import { acquireLock } from './lock.js';
 import type { Loaded } from './load.js';
 
@@ -33,9 +33,9 @@ export function metricsFor(loaded: Pick<Loaded, 'ws' | 'docs' | 'derived'>, opts
 }
 
 /** Computes conflicts and problems now and records them as alerts (once each); resolves those that went away. */
-export async function refreshHealth(loaded: Loaded, now: Date): Promise<HealthReport> {
+export async function refreshHealth(loaded: Loaded, now: Date, opts: { branchChanges?: Promise<WorkerChanges> } = {}): Promise<HealthReport> {
   const { ws, config, git, docs, derived } = loaded;
-  const changes = await collectChanges({ git, config, docs, derived });
+  const changes = await collectChanges({ git, config, docs, derived, branchChanges: opts.branchChanges });
   const conflicts = detectConflicts(changes.changes, config);
   const metrics = computeMetrics({ docs, derived, since: new Date(now.getTime() - DEFAULT_WINDOW_MS), now, conflicts: 0 });
   const problems = detectProblems({ docs, derived, config, now, activity: changes.activity, metrics, conflicts });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { conflictsOf, describeChange, type Conflict } from '../../core/conflicts.js';
+import { collectBranchChanges } from '../../store/changes.js';
 import { refreshHealth } from '../../store/health.js';
 import type { Register } from '../program.js';
 
@@ -41,8 +42,10 @@ Example:
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
       if (opts.worker) c.requireWorker(opts.worker);
+      const branchChanges = collectBranchChanges(c.git, c.config);
+      branchChanges.catch(() => undefined);
       const loaded = await c.load();
-      const { conflicts: all } = await refreshHealth(loaded, new Date());
+      const { conflicts: all } = await refreshHealth(loaded, new Date(), { branchChanges });
       const conflicts = opts.worker ? conflictsOf(opts.worker, all) : all;
       if (c.json) {
         c.io.out(JSON.stringify(conflicts.map(conflictJson)));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { Metrics, TargetCheck } from '../../core/metrics.js';
+import { collectBranchChanges } from '../../store/changes.js';
 import { metricsFor, refreshHealth } from '../../store/health.js';
 import type { Register } from '../program.js';
 import { parseSince } from './log.js';
@@ -54,9 +55,11 @@ export const registerMetricsCommand: Register = (program, ctx) => {
       const c = ctx(cmd);
       const now = new Date();
       const since = parseSince(opts.since, now.getTime());
+      const branchChanges = collectBranchChanges(c.git, c.config);
+      branchChanges.catch(() => undefined);
       const loaded = await c.load();
       // Record conflicts present now, so the window counts them even without a daemon.
-      await refreshHealth(loaded, now);
+      await refreshHealth(loaded, now, { branchChanges });
       const m = metricsFor(loaded, { since, now });
       if (c.json) {
         c.io.out(JSON.stringify(m));

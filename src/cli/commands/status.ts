@@ -6,6 +6,7 @@ import { openEscalations, workerViews, type WorkerView } from '../../core/state.
 import { alertJson, openAlerts, type Alert } from '../../store/alerts.js';
 import { DEFAULT_WINDOW_MS, metricsFor, refreshHealth } from '../../store/health.js';
 import type { Loaded } from '../../store/load.js';
+import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState, docJson, type DocJson } from '../format.js';
 import type { Register } from '../program.js';
 
@@ -19,8 +20,8 @@ export interface StatusView {
 }
 
 /** Builds the status after a health scan, so stalls and conflicts show even without a daemon. */
-export async function buildStatus(loaded: Loaded, now: Date): Promise<{ view: StatusView; alerts: Alert[] }> {
-  const health = await refreshHealth(loaded, now);
+export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChanges?: Promise<WorkerChanges> } = {}): Promise<{ view: StatusView; alerts: Alert[] }> {
+  const health = await refreshHealth(loaded, now, opts);
   const workers = workerViews(loaded.docs, loaded.derived, loaded.config).map((w) => {
     // Commits and uncommitted edits are activity too, not only docs.
     const git = health.activity.get(w.name);
@@ -98,8 +99,11 @@ Example:
     .action(async (_opts, cmd: Command) => {
       const c = ctx(cmd);
       const now = new Date();
+      // git's side of the health scan needs no docs: it runs while they load.
+      const branchChanges = collectBranchChanges(c.git, c.config);
+      branchChanges.catch(() => undefined);
       const loaded = await c.load();
-      const { view, alerts } = await buildStatus(loaded, now);
+      const { view, alerts } = await buildStatus(loaded, now, { branchChanges });
       if (c.json) {
         c.io.out(JSON.stringify(view));
         return;
