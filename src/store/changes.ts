@@ -92,10 +92,12 @@ async function tryRaw(git: Git, args: string[]): Promise<string> {
   }
 }
 
-/** Every local branch, in one git call. */
-async function localBranches(git: Git): Promise<Set<string>> {
-  const out = await tryRaw(git, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']);
-  return new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
+function trySync(git: Git, args: string[]): string {
+  try {
+    return git.execSync(args);
+  } catch {
+    return '';
+  }
 }
 
 function bump(activity: Map<string, string>, worker: string, at: string): void {
@@ -144,7 +146,10 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const changes: Change[] = [];
   const activity = new Map<string, string>();
 
-  const [worktreeList, local] = await Promise.all([tryRaw(git, ['worktree', 'list', '--porcelain']), localBranches(git)]);
+  // These two take a few ms and decide what to ask next; asked synchronously, the slower queries below start at
+  // once and run while the caller reads the docs.
+  const worktreeList = trySync(git, ['worktree', 'list', '--porcelain']);
+  const local = new Set(trySync(git, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']).split('\n').map((l) => l.trim()).filter(Boolean));
   const worktrees = parseWorktrees(worktreeList);
   const mainWt = worktrees[0];
   const workerBranches = new Set(config.workers.map((w) => w.branch ?? w.name));
@@ -163,15 +168,30 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
     if (b && b !== mainBranch) branches.set(w.name, b);
   }
 
-  const branchCommits = Promise.all(
-    [...branches].map(async ([worker, branch]) => {
-      const out = await tryRaw(git, ['log', '--no-merges', '--no-renames', '--name-only', '--format=%x00%H%x1f%aI', `${mainBranch}..${branch}`, ...NOT_ORCHESTRA]);
-      for (const c of parseLog(out)) {
-        bump(activity, worker, c.at);
-        for (const file of c.files) changes.push({ worker, file, where: 'branch', ref: c.commit, branch });
-      }
-    }),
-  );
+  // One `git log` for every worker branch: --source names the branch each commit was reached from.
+  const branchOwner = new Map([...branches].map(([w, b]) => [b, w]));
+  const branchCommits = (async () => {
+    if (!branches.size) return;
+    const out = await tryRaw(git, [
+      'log',
+      '--no-merges',
+      '--no-renames',
+      '--name-only',
+      '--source',
+      '--format=%x00%H%x1f%aI%x1f%S',
+      ...new Set(branches.values()),
+      '--not',
+      mainBranch,
+      ...NOT_ORCHESTRA,
+    ]);
+    for (const c of parseLog(out)) {
+      const branch = c.extra.trim().replace(/^refs\/heads\//, '');
+      const worker = branchOwner.get(branch);
+      if (!worker) continue;
+      bump(activity, worker, c.at);
+      for (const file of c.files) changes.push({ worker, file, where: 'branch', ref: c.commit, branch });
+    }
+  })();
 
   const worktreeChanges = Promise.all(
     worktrees.map(async (wt) => {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { SimpleGit } from 'simple-git';
 import { GitFailure } from '../errors.js';
@@ -116,6 +116,14 @@ export class Git {
   /** git without simple-git's per-call overhead; rejects with git's own message. */
   async exec(args: string[]): Promise<string> {
     return execGit(this.root, args);
+  }
+
+  /**
+   * Synchronous git, for tiny read-only queries whose answer decides what to ask next (`worktree list`): slower
+   * queries can then start at once, instead of waiting for a busy event loop to see the first answer.
+   */
+  execSync(args: string[]): string {
+    return execFileSync('git', args, { cwd: this.root, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Runs `fn` holding orchestra's write lock. Callers that write files and commit them do both inside. */
