@@ -37,7 +37,7 @@ export function configTemplate(workers: WorkerSeed[], lead = 'lead'): string {
 # orchestra: who works on this repository and how they are coordinated.
 # Check it with \`orchestra validate\`; add workers with \`orchestra worker add <name>\`.
 version: 1
-lead: ${lead}                        # display name of the lead (the identity stays \`lead\`)
+${`lead: ${lead}`.padEnd(34)} # display name of the lead (the identity stays \`lead\`)
 
 workers:
 ${blocks}

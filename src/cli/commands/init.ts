@@ -107,14 +107,12 @@ export const registerInitCommand: Register = (program, ctx) => {
       }
       const first = r.workers[0];
       c.io.out(`Initialised orchestra in ${r.ws.root} with ${r.workers.join(', ')} (commit ${r.commit}).`);
-      c.io.out(
-        [
-          'Next:',
-          '  orchestra doctor                     # check that everything is ready',
-          `  orchestra order ${first} "<title>" --body "<what done means>"`,
-          '  orchestra up                         # the daemon and the dashboard, in another terminal',
-          `  orchestra watch ${first}        # in the worker's terminal`,
-        ].join('\n'),
-      );
+      const steps: [string, string][] = [
+        ['orchestra doctor', 'check that everything is ready'],
+        [`orchestra order ${first} "<title>" --body "<what done means>"`, 'the first order'],
+        ['orchestra up', 'the daemon and the dashboard, in a terminal of their own'],
+        [`orchestra watch ${first}`, "in the worker's terminal, beside its agent"],
+      ];
+      c.io.out(['Next:', ...steps.map(([cmd, why], i) => `  ${i + 1}. ${why}:\n       ${cmd}`)].join('\n'));
     });
 };
