@@ -119,6 +119,7 @@ describe('orchestra conflicts, in a repository with three linked worktrees', () 
     rmSync(path.join(wt.ui, 'src/core/b.ts'));
     expect((await okJson<ConflictOut[]>(root, ['conflicts'])).map((c) => c.file)).toEqual(['src/shared/util.ts']);
     const status = await okJson(root, ['status']);
+    expect(status.metrics).toMatchObject({ conflicts: 2, scopeViolations: 1 });
     expect(status.alerts.map((a: { kind: string; message: string }) => `${a.kind} ${a.message.split(':')[0]}`)).toEqual(['conflict src/shared/util.ts']);
     expect(alertsOf(root).filter((a) => a.resolve).map((a) => a.resolve).sort()).toEqual([
       'conflict:worker-core:worker-ui:src/core/b.ts',

@@ -72,9 +72,10 @@ export function detectProblems(input: HealthInput): HealthProblem[] {
 
   // Latest sign of life per worker: any doc it wrote, and whatever git saw it do.
   const lastSeen = new Map<string, string>(input.activity ?? []);
+  // Instants, not strings: docs carry milliseconds, git's dates do not.
   for (const d of docs) {
     const cur = lastSeen.get(d.from);
-    if (!cur || d.created > cur) lastSeen.set(d.from, d.created);
+    if (!cur || Date.parse(d.created) > Date.parse(cur)) lastSeen.set(d.from, d.created);
   }
 
   const completedAt = completionTimes(docs, derived);
@@ -82,7 +83,8 @@ export function detectProblems(input: HealthInput): HealthProblem[] {
     if (d.type !== 'order') continue;
     const state = derived.orders.get(d.id)?.state;
     if (state === 'in_progress') {
-      const last = [lastSeen.get(d.to), d.created].filter(Boolean).sort().pop()!;
+      const seen = lastSeen.get(d.to);
+      const last = seen && Date.parse(seen) > Date.parse(d.created) ? seen : d.created;
       if (age(now, last) >= stale) {
         out.push({
           kind: 'stalled',
@@ -98,7 +100,7 @@ export function detectProblems(input: HealthInput): HealthProblem[] {
       let readySince = d.created;
       for (const a of d.after) {
         const t = completedAt.get(a);
-        if (t && t > readySince) readySince = t;
+        if (t && Date.parse(t) > Date.parse(readySince)) readySince = t;
       }
       if (age(now, readySince) >= stale) {
         out.push({

@@ -102,14 +102,15 @@ function trySync(git: Git, args: string[]): string {
 
 function bump(activity: Map<string, string>, worker: string, at: string): void {
   const cur = activity.get(worker);
-  if (!cur || at > cur) activity.set(worker, at);
+  // Instants, not strings: docs carry milliseconds, git's dates do not.
+  if (!cur || Date.parse(at) > Date.parse(cur)) activity.set(worker, at);
 }
 
 /** When each in-progress order was started: its `start` commit, else its creation. */
 async function startTimes(git: Git, orders: Doc[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!orders.length) return out;
-  const earliest = orders.reduce((m, o) => (o.created < m ? o.created : m), orders[0].created);
+  const earliest = orders.reduce((m, o) => (Date.parse(o.created) < Date.parse(m) ? o.created : m), orders[0].created);
   const wanted = new Set(orders.map((o) => o.id));
   // One pass over orchestra's commits since the oldest of these orders was written.
   const entries = await git.timeline({ since: new Date(Date.parse(earliest) - 1000) }).catch(() => []);
@@ -231,9 +232,9 @@ async function collectTrailerChanges(input: CollectInput): Promise<Pick<WorkerCh
       // Starting an order is activity: a worker that just started an old order is not stalled.
       bump(activity, o.to, s);
       const cur = since.get(o.to);
-      if (!cur || s < cur) since.set(o.to, s);
+      if (!cur || Date.parse(s) < Date.parse(cur)) since.set(o.to, s);
     }
-    const earliest = [...since.values()].sort()[0];
+    const earliest = [...since.values()].sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const out = await tryRaw(git, [
       'log',
       '--branches',
@@ -252,7 +253,7 @@ async function collectTrailerChanges(input: CollectInput): Promise<Pick<WorkerCh
       const branch = source.trim().replace(/^refs\/heads\//, '') || undefined;
       for (const actor of actors.split(',').map((a) => a.trim())) {
         const from = since.get(actor);
-        if (!from || c.at < from) continue;
+        if (!from || Date.parse(c.at) < Date.parse(from)) continue;
         bump(activity, actor, c.at);
         for (const file of c.files) changes.push({ worker: actor, file, where: 'trailer', ref: c.commit, branch });
       }

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { detectConflicts, type Conflict } from '../core/conflicts.js';
 import { detectProblems, HEALTH_KINDS, type HealthProblem } from '../core/health.js';
-import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js';
+import { computeMetrics, countConflicts, TARGETS, type Metrics } from '../core/metrics.js';
 import { openAlerts, raiseAlert, readAlerts, resolveAlert, type Alert } from './alerts.js';
 import { collectChanges, type WorkerChanges } from './changes.js';
 import { acquireLock } from './lock.js';
@@ -24,12 +24,22 @@ export interface HealthReport {
   resolved: string[];
   /** Latest git activity per worker. */
   activity: Map<string, string>;
+  /** The metrics of the last 7 days, conflicts counted after this scan recorded its own. */
+  metrics: Metrics;
 }
 
 /** The metrics of a window, with conflicts counted from the alerts recorded in it. */
 export function metricsFor(loaded: Pick<Loaded, 'ws' | 'docs' | 'derived'>, opts: { since: Date; now: Date }): Metrics {
   const counted = countConflicts(readAlerts(loaded.ws), opts.since, opts.now);
   return computeMetrics({ docs: loaded.docs, derived: loaded.derived, since: opts.since, now: opts.now, ...counted });
+}
+
+/** The figures that depend on the conflict count, for metrics computed before the count was known. */
+function conflictFigures(m: Metrics, conflicts: number): Pick<Metrics, 'conflictsPerTask' | 'vsTargets'> {
+  return {
+    conflictsPerTask: m.ordersTotal ? Math.round((conflicts / m.ordersTotal) * 100) / 100 : null,
+    vsTargets: { ...m.vsTargets, conflicts: conflicts > TARGETS.conflicts ? 'above' : 'on_target' },
+  };
 }
 
 /** Computes conflicts and problems now and records them as alerts (once each); resolves those that went away. */
@@ -61,5 +71,7 @@ export async function refreshHealth(loaded: Loaded, now: Date, opts: { branchCha
   } finally {
     release();
   }
-  return { conflicts, problems, raised, resolved, activity: changes.activity };
+  const since = new Date(now.getTime() - DEFAULT_WINDOW_MS);
+  const counted = countConflicts(readAlerts(ws), since, now);
+  return { conflicts, problems, raised, resolved, activity: changes.activity, metrics: { ...metrics, ...counted, ...conflictFigures(metrics, counted.conflicts) } };
 }

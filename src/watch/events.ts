@@ -73,7 +73,7 @@ export function diffSnapshots(worker: string, prev: Snapshot, next: Snapshot, de
     const doc = derived.byId.get(id);
     if (doc) events.push({ created: doc.created, id, ev: { event: 'answer', at, worker, doc: docJson(doc, derived), show: showCommand(id) } });
   }
-  events.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
+  events.sort((a, b) => Date.parse(a.created) - Date.parse(b.created) || (a.id < b.id ? -1 : 1));
   return events.map((e) => e.ev);
 }
 

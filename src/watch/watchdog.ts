@@ -115,8 +115,10 @@ export class Watchdog {
     if (this.started) this.scheduleSettle();
   }
 
+  /** A fixed window from the first hint (not reset by later ones): a burst is read once, and chokidar's own
+   * `add`, which follows the raw event by several ms, does not push the first read back. */
   private scheduleSettle(): void {
-    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.settleTimer) return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       this.reconcile();

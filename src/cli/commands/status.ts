@@ -4,7 +4,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { Metrics } from '../../core/metrics.js';
 import { openEscalations, workerViews, type WorkerView } from '../../core/state.js';
 import { alertJson, openAlerts, type Alert } from '../../store/alerts.js';
-import { DEFAULT_WINDOW_MS, metricsFor, refreshHealth } from '../../store/health.js';
+import { refreshHealth } from '../../store/health.js';
 import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState, docJson, type DocJson } from '../format.js';
@@ -25,9 +25,9 @@ export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChang
   const workers = workerViews(loaded.docs, loaded.derived, loaded.config).map((w) => {
     // Commits and uncommitted edits are activity too, not only docs.
     const git = health.activity.get(w.name);
-    return git && (!w.lastActivity || git > w.lastActivity) ? { ...w, lastActivity: git } : w;
+    return git && (!w.lastActivity || Date.parse(git) > Date.parse(w.lastActivity)) ? { ...w, lastActivity: git } : w;
   });
-  const metrics = metricsFor(loaded, { since: new Date(now.getTime() - DEFAULT_WINDOW_MS), now });
+  const metrics = health.metrics;
   const alerts = openAlerts(loaded.ws);
   const escalations = openEscalations(loaded.docs, loaded.derived).map((d) => docJson(d, loaded.derived));
   return { view: { workers, metrics, alerts: alerts.map(alertJson), escalations }, alerts };
