@@ -142,12 +142,17 @@ describe('orchestra demo --dir', () => {
 });
 
 describe('orchestra demo (temporary, --keep)', () => {
-  it('without --dir builds in a temporary folder and removes it at the end', async () => {
-    const r = await run(tempDir(), ['demo', '--speed', '0'], { timeoutMs: 180_000 });
+  it('without --dir builds in a temporary folder and removes it at the end; --json sums the run up', async () => {
+    const r = await run(tempDir(), ['demo', '--speed', '0', '--json'], { timeoutMs: 180_000 });
     expect(r.exitCode, r.stderr).toBe(0);
-    const where = /workspace\s+(\S+)/.exec(r.stdout)![1];
-    expect(where).toContain('orchestra-demo-');
-    expect(existsSync(where)).toBe(false);
+    const out = JSON.parse(r.stdout);
+    expect(out.root).toContain('orchestra-demo-');
+    expect(out.kept).toBe(false);
+    expect(existsSync(out.root)).toBe(false);
+    expect(Object.keys(out.orders)).toHaveLength(8);
+    expect(out.escalations).toHaveLength(2);
+    expect(out.conflicts).toBe(1);
+    expect(out.metrics).toMatchObject({ ordersTotal: 8, ordersCompleted: 4, escalations: 2, autonomyPct: 75, conflicts: 1 });
   });
 
   it('--keep leaves the dashboard serving until Ctrl-C, then exits 0', async () => {

@@ -39,6 +39,8 @@ export interface DemoResult {
   kept: boolean;
   played: Played;
   url: string;
+  metrics: ReturnType<typeof metricsFor>;
+  conflicts: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -153,7 +155,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     // The same views as `orchestra conflicts`, `orchestra metrics` and `orchestra log`.
     const loaded = await snapshot(team);
     const now = new Date();
-    await refreshHealth(loaded, now);
+    const health = await refreshHealth(loaded, now);
     const metrics = metricsFor(loaded, { since: new Date(now.getTime() - 7 * 86_400_000), now });
     out('');
     for (const l of metricsText(metrics)) out(l);
@@ -175,7 +177,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         opts.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     }
-    return { root: ws.root, kept, played, url };
+    return { root: ws.root, kept, played, url, metrics, conflicts: health.conflicts.length };
   } finally {
     await daemon?.stop().catch(() => undefined);
     await dashboard?.close().catch(() => undefined);

@@ -45,7 +45,9 @@ Examples:
         process.once('SIGTERM', onSignal);
       }
       try {
-        await runDemo({ dir: opts.dir, speed: opts.speed, keep: !!opts.keep, port: opts.port, host: opts.host, out: (l) => c.io.out(l), signal: abort.signal });
+        // With --json the account is left out and one JSON value sums the run up.
+        const r = await runDemo({ dir: opts.dir, speed: opts.speed, keep: !!opts.keep, port: opts.port, host: opts.host, out: c.json ? () => {} : (l) => c.io.out(l), signal: abort.signal });
+        if (c.json) c.io.out(JSON.stringify({ root: r.root, kept: r.kept, url: r.url, orders: r.played.orders, doubts: r.played.doubts, escalations: r.played.escalations, conflicts: r.conflicts, metrics: r.metrics }));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
