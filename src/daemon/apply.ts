@@ -4,10 +4,13 @@
  * cannot be half-way through committing one of its own), then every reaction of the batch in one commit of
  * exactly their paths.
  */
+import { existsSync, watch } from 'node:fs';
+import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
-import { subjectOf, type Git } from '../store/git.js';
-import { writeDocsLocked, type Written } from '../store/write.js';
+import { GitFailure } from '../errors.js';
+import { messageOf, subjectOf, type CommitRequest, type Git } from '../store/git.js';
+import { batchCommit, createDocFiles, removeDocFiles, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
 export interface Planned {
@@ -33,7 +36,7 @@ export async function newPaths(git: Git, paths: readonly string[]): Promise<Set<
   const out = new Set<string>();
   for (let i = 0; i < paths.length; i += 500) {
     const chunk = paths.slice(i, i + 500);
-    const text = await git.exec(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...chunk]);
+    const text = await git.exec(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...chunk]);
     for (const entry of text.split('\0')) {
       if (entry.length > 3 && (entry[0] === '?' || entry[0] === 'A')) out.add(entry.slice(3));
     }
@@ -55,35 +58,121 @@ export async function commitAsAuthor(git: Git, author: string, docs: readonly Do
   });
 }
 
+/**
+ * Resolves as soon as no orchestra writer holds the write lock (or after `maxMs`). The lock itself waits with a
+ * growing backoff, which can overshoot a writer's release by tens of milliseconds; the daemon usually sees a
+ * CLI's doc while that CLI is still committing it, so it waits for the release event instead and then takes
+ * the lock at once.
+ */
+export function lockReleased(git: Git, maxMs = 2000): Promise<void> {
+  const lock = git.writeLockPath;
+  if (!existsSync(lock)) return Promise.resolve();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const check = () => {
+      if (!existsSync(lock)) finish();
+    };
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(path.dirname(lock), (_ev, name) => {
+        if (!name || name === path.basename(lock)) check();
+      });
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+    const poll = setInterval(check, 25);
+    const timer = setTimeout(finish, maxMs);
+    check();
+  });
+}
+
+const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
+
+/** Runs a git write, retrying with jitter while another git process holds one of git's own locks. */
+async function retryingLocks<T>(fn: () => Promise<T>): Promise<T> {
+  let wait = 5;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!LOCK_ERRORS.test(e instanceof Error ? e.message : String(e)) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+      wait = Math.min(wait * 2, 400);
+    }
+  }
+}
+
+/** `git commit --only` of paths already added to the index (what `commitPaths` does after its own `git add`). */
+async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
+  const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
+  if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
+  args.push('--', ...req.paths);
+  let out: string;
+  try {
+    out = await retryingLocks(() => git.exec(args));
+  } catch (e) {
+    throw new GitFailure(`git commit failed: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`);
+  }
+  const m = /^\[[^\]]*?([0-9a-f]{7,40})\]/m.exec(out);
+  if (!m) throw new GitFailure(`git commit made no commit: ${out.replace(/\s+/g, ' ').slice(0, 200) || 'nothing to commit'}`);
+  return m[1];
+}
+
 export async function applyBatch(ws: Workspace, git: Git, planned: readonly Planned[], now: Date): Promise<Applied> {
+  await lockReleased(git);
   return git.withWriteLock(async () => {
-    const authored: Applied['authored'] = [];
-    const fresh = await newPaths(
-      git,
-      planned.map((p) => p.trigger.path),
-    );
-    if (fresh.size) {
-      const byAuthor = new Map<string, Doc[]>();
+    const inputs = planned.flatMap((p) => p.reaction.docs);
+    const written = inputs.length ? createDocFiles(ws, inputs, now) : [];
+    const paths = written.map((w) => w.path);
+    try {
+      // Two independent git calls at once: which triggers are hand-written and new (status reads without taking
+      // the index lock), and staging the reactions.
+      const [fresh] = await Promise.all([
+        newPaths(
+          git,
+          planned.map((p) => p.trigger.path),
+        ),
+        paths.length ? retryingLocks(() => git.exec(['add', '--', ...paths])) : undefined,
+      ]);
+      const authored: Applied['authored'] = [];
+      if (fresh.size) {
+        const byAuthor = new Map<string, Doc[]>();
+        for (const p of planned) {
+          if (!fresh.has(p.trigger.path)) continue;
+          const list = byAuthor.get(p.trigger.from) ?? [];
+          list.push(p.trigger);
+          byAuthor.set(p.trigger.from, list);
+        }
+        // `commit --only` takes just these paths: the reactions stay staged for their own commit below.
+        for (const [author, docs] of byAuthor) {
+          const commit = await commitAsAuthor(git, author, docs);
+          authored.push({ author, docs: docs.map((d) => d.id), commit });
+        }
+      }
+      if (!written.length) return { authored, written: planned.map(() => []) };
+      const commit = await commitAdded(git, batchCommit(written, 'daemon'));
+      for (const w of written) w.commit = commit;
+      const per: Written[][] = [];
+      let i = 0;
       for (const p of planned) {
-        if (!fresh.has(p.trigger.path)) continue;
-        const list = byAuthor.get(p.trigger.from) ?? [];
-        list.push(p.trigger);
-        byAuthor.set(p.trigger.from, list);
+        per.push(written.slice(i, i + p.reaction.docs.length));
+        i += p.reaction.docs.length;
       }
-      for (const [author, docs] of byAuthor) {
-        const commit = await commitAsAuthor(git, author, docs);
-        authored.push({ author, docs: docs.map((d) => d.id), commit });
-      }
+      return { authored, written: per, commit };
+    } catch (e) {
+      if (paths.length) await git.unstage(paths);
+      removeDocFiles(ws, written);
+      throw e;
     }
-    const all = planned.flatMap((p) => p.reaction.docs);
-    if (!all.length) return { authored, written: planned.map(() => []) };
-    const written = await writeDocsLocked(ws, git, all, { actor: 'daemon', now });
-    const per: Written[][] = [];
-    let i = 0;
-    for (const p of planned) {
-      per.push(written.slice(i, i + p.reaction.docs.length));
-      i += p.reaction.docs.length;
-    }
-    return { authored, written: per, commit: written[0]?.commit };
   }, 'daemon reactions');
 }

@@ -4,12 +4,13 @@
  * under the write lock, so the daemon never sees it uncommitted.
  */
 import { unlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
 import { frontmatterOf } from '../core/doc.js';
 import { generateId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import { createDocFile, updateDocKey } from './docs.js';
-import { subjectOf, type Git } from './git.js';
+import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { rel, type Workspace } from './workspace.js';
 
 export interface NewDoc {
@@ -134,16 +135,12 @@ export async function editDoc(
 }
 
 /**
- * Writes several new docs and commits them all in one commit (the daemon's batches: a burst of reports gets its
- * reactions in one commit, not one each). The caller must hold the write lock (`git.withWriteLock`); on failure
- * every file written here is removed and nothing stays staged.
+ * Creates new doc files (each exclusively and atomically), without committing them. The caller holds the write
+ * lock and commits them, or removes them with `removeDocFiles` when that fails.
  */
-export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
-  if (!inputs.length) return [];
-  const now = opts.now ?? new Date();
+export function createDocFiles(ws: Workspace, inputs: readonly NewDoc[], now: Date): Written[] {
   const created = isoTime(now);
   const written: Written[] = [];
-  const files: string[] = [];
   try {
     for (const input of inputs) {
       const base = {
@@ -167,29 +164,53 @@ export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly 
         abs = createDocFile(ws, input.worker, id, frontmatterOf({ ...base, id }), input.body ?? '');
       }
       if (!abs) throw new Error('could not find a free doc id after 20 attempts');
-      files.push(abs);
       written.push({ id, path: rel(ws, abs), commit: '', doc: { ...base, id, path: rel(ws, abs) } });
     }
-    const first = written[0].doc;
-    const more = written.length > 1 ? ` (+${written.length - 1} more)` : '';
-    const commit = await git.commitPaths({
-      paths: written.map((w) => w.path),
-      subject: subjectOf(first.type, first.worker, `${first.title.slice(0, 120)}${more}`),
-      doc: first.id,
-      moreDocs: written.slice(1).map((w) => w.id),
-      actor: opts.actor,
-      authorName: authorFor(opts.actor),
-    });
+  } catch (e) {
+    removeDocFiles(ws, written);
+    throw e;
+  }
+  return written;
+}
+
+export function removeDocFiles(ws: Workspace, written: readonly Written[]): void {
+  for (const w of written) {
+    try {
+      unlinkSync(path.join(ws.root, w.path));
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+/** The commit request for a batch of new docs: the first one's subject with "(+N more)", a trailer for each. */
+export function batchCommit(written: readonly Written[], actor: string): CommitRequest {
+  const first = written[0].doc;
+  const more = written.length > 1 ? ` (+${written.length - 1} more)` : '';
+  return {
+    paths: written.map((w) => w.path),
+    subject: subjectOf(first.type, first.worker, `${first.title.slice(0, 120)}${more}`),
+    doc: first.id,
+    moreDocs: written.slice(1).map((w) => w.id),
+    actor,
+    authorName: authorFor(actor),
+  };
+}
+
+/**
+ * Writes several new docs and commits them all in one commit (the daemon's batches: a burst of reports gets its
+ * reactions in one commit, not one each). The caller must hold the write lock (`git.withWriteLock`); on failure
+ * every file written here is removed and nothing stays staged.
+ */
+export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
+  if (!inputs.length) return [];
+  const written = createDocFiles(ws, inputs, opts.now ?? new Date());
+  try {
+    const commit = await git.commitPaths(batchCommit(written, opts.actor));
     for (const w of written) w.commit = commit;
     return written;
   } catch (e) {
-    for (const f of files) {
-      try {
-        unlinkSync(f);
-      } catch {
-        /* ignore */
-      }
-    }
+    removeDocFiles(ws, written);
     throw e;
   }
 }
