@@ -122,5 +122,5 @@ describe('README', () => {
     expect(git(shop, ['status', '--porcelain']).trim()).toBe('');
     // The worker's commits are its own: the report (and the order it completed) by worker-api.
     expect(git(shop, ['log', '--format=%an', '--grep', '^orchestra: report worker-api:']).trim()).toBe('worker-api');
-  });
+  }, 900_000);
 });
