@@ -60,7 +60,7 @@ stale_after: 4h                    # an order in progress with no activity for t
 `;
 }
 
-export function promptTemplate(worker: WorkerSeed | { name: string; scope: string[]; dependsOn: string[]; description?: string }): string {
+export function promptTemplate(worker: WorkerSeed | { name: string; scope: string[]; dependsOn: string[]; description?: string; branch?: string }): string {
   const n = worker.name;
   return `# ${n}
 
@@ -72,7 +72,8 @@ The lead and a coordinating daemon talk to you through orchestra: Markdown docs 
 ${worker.scope.length ? worker.scope.map((s) => `- \`${s}\``).join('\n') : '- (no scope declared: ask the lead before touching shared files)'}
 ${worker.dependsOn.length ? `\nYou build on ${worker.dependsOn.join(', ')}: their earlier orders finish before yours become ready.\n` : ''}
 Change only files in your area. A change outside it, or to a file another worker is changing, is reported as
-a conflict.
+a conflict.${worker.branch ? `\n\nCommit your work on the branch \`${worker.branch}\`, in a worktree of your own (once:
+\`git worktree add -b ${worker.branch} ../${n}\`); the lead merges it. orchestra commands work from there too.` : ''}
 
 ## Your loop
 Every command below is run from your worktree; add \`--json\` for machine-readable output.
