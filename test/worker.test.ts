@@ -88,6 +88,12 @@ describe('orchestra worker add', () => {
     expect(trailersOf(dir, `.orchestra/docs/worker-web/${out.order}.md`)['Orchestra-Actor']).toBe('lead');
     // Default priority: after the others.
     expect(read(dir)).toMatch(/name: worker-web[\s\S]*priority: 2/);
+
+    // --branch goes in the config (conflict detection reads it) and in the prompt.
+    await ok(dir, ['worker', 'add', 'worker-ops', '--branch', 'worker/ops', '--description', 'deployment scripts']);
+    expect(read(dir)).toMatch(/  - name: worker-ops {2,}# deployment scripts\n(    .*\n){4}    branch: worker\/ops\n/);
+    expect(read(dir, '.orchestra/prompts/worker-ops.md')).toContain('git worktree add -b worker/ops');
+    expect((await okJson(dir, ['validate'])).ok).toBe(true);
   });
 
   it('refuses bad names, reserved names, duplicates, unknown dependencies and self-dependency, changing nothing', async () => {
