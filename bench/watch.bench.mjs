@@ -103,13 +103,19 @@ process.stdout.write(String(n));
   console.error(`watch: status sees ${first.workers.length} workers, ${shared} conflicts recorded`);
   execFileSync(process.execPath, [reader], { cwd: dir, stdio: 'ignore' });
 
+  // For reference: the foundation's load alone (every doc read, parsed and derived), which status builds on.
+  const list = () => execFileSync(process.execPath, [BIN, 'list', '--json'], { cwd: dir, env, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'ignore'] });
   const floorRead = [];
   const runs = [];
+  const lists = [];
   for (let i = 0; i < RUNS; i++) {
     floorRead.push(time(() => execFileSync(process.execPath, [reader], { cwd: dir, stdio: 'ignore' })));
     runs.push(time(status));
+    lists.push(time(list));
   }
   record(`\`orchestra status --json\`, ${N} docs, 4 worktrees (median of ${RUNS})`, median(runs), median(floorRead), 3);
+  record(`\`orchestra list --json\`, same workspace (reference: the shared load)`, median(lists), median(floorRead));
+  record('status over list: the health scan, views and metrics', median(runs), median(lists));
 }
 
 report('Watchdog and status');
