@@ -59,6 +59,11 @@ Example:
       const onSignal = () => stop();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      // The reader went away (`watch --json | head -1`): leave quietly, as on Ctrl-C.
+      const onOutError = (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') stop();
+      };
+      process.stdout.on('error', onOutError);
       try {
         await dog.start();
         if (!json) c.io.err(`watching ${worker}: new orders, answers and conflicts appear here (Ctrl-C to leave)`);
@@ -66,6 +71,7 @@ Example:
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onOutError);
         await dog.stop();
       }
     });
