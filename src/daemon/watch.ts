@@ -22,11 +22,12 @@ export function watchDocs(docsDir: string, onPath: (abs: string) => void, onErro
     // (half-written) files itself, so valid docs are handled without chokidar's polling delay.
     awaitWriteFinish: false,
     followSymlinks: false,
-    ignored: (p, stats) => {
+    // Decided on the name alone, so chokidar need not stat a path to ask: worker folders have no dot in their
+    // name, docs end in `.md`, and everything hidden is someone's temp file.
+    ignored: (p: string) => {
       if (p === docsDir) return false;
       const base = path.basename(p);
-      if (base.startsWith('.')) return true;
-      return !!stats?.isFile() && !base.endsWith('.md');
+      return base.startsWith('.') || (base.includes('.') && !base.endsWith('.md'));
     },
   });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
