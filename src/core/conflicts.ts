@@ -115,11 +115,11 @@ export function describeChange(c: Change): string {
 }
 
 export function describeConflict(c: Conflict): string {
-  const side = (w: string) => {
-    const mine = c.changes.filter((x) => x.worker === w);
-    return mine.length ? `${w} (${mine.map(describeChange).join('; ')})` : w;
-  };
-  if (c.kind === 'overlap') return `${c.file}: changed by ${side(c.workers[0])} and ${side(c.workers[1])}`;
-  const owner = c.workers[1] ? `, in ${c.workers[1]}'s scope` : '';
-  return `${c.file}: changed by ${side(c.workers[0])} outside its scope${owner}`;
+  const where = (w: string) => c.changes.filter((x) => x.worker === w).map(describeChange).join('; ');
+  if (c.kind === 'overlap') {
+    const [a, b] = c.workers;
+    return `${c.file}: changed by both ${a} and ${b} (${a}: ${where(a)}; ${b}: ${where(b)})`;
+  }
+  const owner = c.workers[1] ? ` (${c.workers[1]}'s)` : '';
+  return `${c.file}: ${c.workers[0]} changed it outside its scope${owner} (${where(c.workers[0])})`;
 }

@@ -17,7 +17,7 @@ function rule(label: string, at: string): string {
 }
 
 function docRow(d: DocJson, extra = ''): string[] {
-  return [`  ${priorityMark(d.priority)} ${fit(d.title, 60)}${extra}`, pc.dim(`      orchestra show ${d.id}`)];
+  return [`  ${priorityMark(d.priority)} ${fit(d.title, 60)}${extra}`, pc.dim(`    orchestra show ${d.id}`)];
 }
 
 function whereText(c: ConflictJson): string[] {
