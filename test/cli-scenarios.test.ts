@@ -97,7 +97,7 @@ describe("the seed's scenario B: worker-nlp depends on worker-core", () => {
 });
 
 describe('doubts and answers through the CLI', () => {
-  it('a doubt links to the order in progress; the lead answers; the answer is unread until the worker writes again', async () => {
+  it('a doubt links to the order in progress; the lead answers; the answer is unread until the worker reports', async () => {
     const dir = await makeWorkspace();
     const order = await ok(dir, ['order', 'worker-infra', 'Create tests']);
     await ok(dir, ['--as', 'worker-infra', 'start', order]);

@@ -77,7 +77,9 @@ describe('derived state', () => {
     const views = workerViews(docs, d, config);
     expect(views.find((w) => w.name === 'worker-infra')).toMatchObject({ state: 'ready', ready: 3, open: 3 });
     expect(views.find((w) => w.name === 'worker-core')?.state).toBe('idle');
-    // once the worker writes something after the answer, the answer is read
+    // another question does not mean the answer was read; a report after it does
+    const doubt2 = doc({ type: 'doubt', id: 'q2', from: 'worker-infra', to: 'daemon', worker: 'worker-infra' });
+    expect(inboxOf('worker-infra', [...docs, doubt2], derive([...docs, doubt2], config)).answers.map((x) => x.id)).toEqual(['ans']);
     const later = doc({ type: 'report', from: 'worker-infra', worker: 'worker-infra', re: 'high' });
     expect(inboxOf('worker-infra', [...docs, later], derive([...docs, later], config)).answers).toEqual([]);
   });

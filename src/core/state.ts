@@ -119,13 +119,14 @@ export interface Inbox {
 }
 
 /**
- * A worker's inbox. Answers are unread while the worker has written nothing since they arrived.
+ * A worker's inbox. An answer stays unread until the worker files a report after it: asking another question
+ * does not mean the first answer was read, and a report closes the piece of work the answers were about.
  */
 export function inboxOf(worker: string, docs: readonly Doc[], derived: Derived): Inbox {
   const mine = docs.filter((d) => d.type === 'order' && d.to === worker);
   const pick = (s: OrderState) => mine.filter((d) => derived.orders.get(d.id)?.state === s).sort(byPriorityThenAge);
   let lastOwn = '';
-  for (const d of docs) if (d.from === worker && d.created > lastOwn) lastOwn = d.created;
+  for (const d of docs) if (d.type === 'report' && d.from === worker && d.created > lastOwn) lastOwn = d.created;
   const answers = docs.filter((d) => d.type === 'answer' && d.to === worker && d.created >= lastOwn);
   return { worker, ready: pick('pending'), waiting: pick('waiting'), inProgress: pick('in_progress'), blocked: pick('blocked'), answers };
 }
