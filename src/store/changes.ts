@@ -198,8 +198,9 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
     worktrees.map(async (wt) => {
       const worker = [...branches].find(([, b]) => b === wt.branch)?.[0];
       if (!worker) return;
-      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`).
-      const out = await tryRaw(new Git(wt.path, git.gitDir), ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
+      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`). --no-optional-locks: never take
+      // the worker's index.lock (its own git commands would fail meanwhile) nor rewrite its index.
+      const out = await tryRaw(new Git(wt.path, git.gitDir), ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
       for (const file of parseStatusZ(out)) {
         if (isOrchestraPath(file)) continue;
         changes.push({ worker, file, where: 'worktree', ref: wt.path, branch: wt.branch });
