@@ -4,7 +4,7 @@
  * its `Orchestra-Actor` trailer made while it had an order in progress. Only reads; a few git calls per worker,
  * run side by side, never one per file.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Change } from '../core/conflicts.js';
@@ -15,9 +15,8 @@ import { Git } from './git.js';
 
 export interface Worktree {
   path: string;
-  head?: string;
-  /** Short branch name, when a branch is checked out. */
-  branch?: string;
+  /** The branch checked out there. */
+  branch: string;
 }
 
 export interface WorkerChanges {
@@ -36,19 +35,12 @@ function iso(ms: number | string): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Parses `git worktree list --porcelain`. */
-export function parseWorktrees(out: string): Worktree[] {
-  const list: Worktree[] = [];
-  for (const block of out.split(/\n\n+/)) {
-    const wt: Partial<Worktree> = {};
-    for (const line of block.split('\n')) {
-      if (line.startsWith('worktree ')) wt.path = line.slice(9);
-      else if (line.startsWith('HEAD ')) wt.head = line.slice(5);
-      else if (line.startsWith('branch ')) wt.branch = line.slice(7).replace(/^refs\/heads\//, '');
-    }
-    if (wt.path) list.push(wt as Worktree);
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
   }
-  return list;
 }
 
 /** Parses `git status --porcelain=v1 -z`: the paths that differ from HEAD, untracked ones included. */
@@ -147,12 +139,18 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const changes: Change[] = [];
   const activity = new Map<string, string>();
 
-  // These two take a few ms and decide what to ask next; asked synchronously, the slower queries below start at
-  // once and run while the caller reads the docs.
-  const worktreeList = trySync(git, ['worktree', 'list', '--porcelain']);
-  const local = new Set(trySync(git, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']).split('\n').map((l) => l.trim()).filter(Boolean));
-  const worktrees = parseWorktrees(worktreeList);
-  const mainWt = worktrees[0];
+  // Every branch and the worktree that has it checked out, in one small query that decides what to ask next;
+  // asked synchronously, the slower queries below start at once and run while the caller reads the docs.
+  const refs = trySync(git, ['for-each-ref', '--format=%(refname:short)%00%(worktreepath)', 'refs/heads']);
+  const local = new Set<string>();
+  const worktrees: Worktree[] = [];
+  for (const line of refs.split('\n')) {
+    const [name, wtPath] = line.split('\0');
+    if (!name) continue;
+    local.add(name);
+    if (wtPath) worktrees.push({ path: wtPath, branch: name });
+  }
+  const mainWt = worktrees.find((w) => samePath(w.path, git.root));
   const workerBranches = new Set(config.workers.map((w) => w.branch ?? w.name));
   // The main branch: sync's, else what the main worktree has checked out, unless a worker works there.
   const mainBranch =
