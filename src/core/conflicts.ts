@@ -102,6 +102,23 @@ export function detectConflicts(changes: readonly Change[], config: Pick<Config,
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : 1));
 }
 
+/** The JSON shape: the documented `{file, workers: [a, b], kind}`, plus where each change is. */
+export interface ConflictJson {
+  file: string;
+  workers: string[];
+  kind: ConflictKind;
+  changes: { worker: string; where: ChangeWhere; ref: string; branch?: string }[];
+}
+
+export function conflictJson(c: Conflict): ConflictJson {
+  return {
+    file: c.file,
+    workers: c.workers,
+    kind: c.kind,
+    changes: c.changes.map((x) => ({ worker: x.worker, where: x.where, ref: x.ref, ...(x.branch ? { branch: x.branch } : {}) })),
+  };
+}
+
 /** The conflicts a worker should hear about: those that name it. */
 export function conflictsOf(worker: string, conflicts: readonly Conflict[]): Conflict[] {
   return conflicts.filter((c) => c.workers.includes(worker));

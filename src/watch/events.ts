@@ -2,7 +2,9 @@
  * What a watching worker hears about, as pure functions: a snapshot of its inbox, and the events between two
  * snapshots (new orders, new answers, status changes of its orders, conflicts that appear or go away).
  */
-import type { Conflict } from '../core/conflicts.js';
+import { conflictJson, type Conflict, type ConflictJson } from '../core/conflicts.js';
+
+export type { ConflictJson };
 import type { Doc } from '../core/doc.js';
 import { inboxOf, type Derived } from '../core/state.js';
 import { docJson, type DocJson } from '../cli/format.js';
@@ -12,13 +14,6 @@ export interface Snapshot {
   orders: Map<string, string>;
   /** Answers addressed to the worker. */
   answers: Set<string>;
-}
-
-export interface ConflictJson {
-  file: string;
-  workers: string[];
-  kind: string;
-  changes: { worker: string; where: string; ref: string; branch?: string }[];
 }
 
 export type WatchEvent =
@@ -75,15 +70,6 @@ export function diffSnapshots(worker: string, prev: Snapshot, next: Snapshot, de
   }
   events.sort((a, b) => Date.parse(a.created) - Date.parse(b.created) || (a.id < b.id ? -1 : 1));
   return events.map((e) => e.ev);
-}
-
-export function conflictJson(c: Conflict): ConflictJson {
-  return {
-    file: c.file,
-    workers: c.workers,
-    kind: c.kind,
-    changes: c.changes.map((x) => ({ worker: x.worker, where: x.where, ref: x.ref, ...(x.branch ? { branch: x.branch } : {}) })),
-  };
 }
 
 /** Conflicts that appeared (and went away) between two refreshes. */

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { conflictsOf, describeChange, type Conflict } from '../../core/conflicts.js';
+import { conflictJson, conflictsOf, describeChange, type Conflict } from '../../core/conflicts.js';
 import { collectBranchChanges } from '../../store/changes.js';
 import { refreshHealth } from '../../store/health.js';
 import type { Register } from '../program.js';
-
-/** The documented shape, `{file, workers: [a, b], kind}`, plus where each change is. */
-export function conflictJson(c: Conflict): Record<string, unknown> {
-  return {
-    file: c.file,
-    workers: c.workers,
-    kind: c.kind,
-    changes: c.changes.map((x) => ({ worker: x.worker, where: x.where, ref: x.ref, ...(x.branch ? { branch: x.branch } : {}) })),
-  };
-}
 
 export function conflictLines(c: Conflict): string[] {
   const head =
