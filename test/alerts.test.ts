@@ -3,8 +3,10 @@
  * alerts it raises as `orchestra alerts` lists them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupTemp, makeWorkspace, ok, okJson, run, waitFor } from './helpers.js';
-import { configure, reactionsTo } from './daemon-fixture.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cleanupTemp, git, makeWorkspace, ok, okJson, run, waitFor } from './helpers.js';
+import { configure, porcelain, reactionsTo } from './daemon-fixture.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { locateWorkspace } from '../src/store/workspace.js';
 
@@ -51,6 +53,27 @@ describe('startDaemon in-process, loop guard and `orchestra alerts`', () => {
     }
     // The lock is free again: another daemon can start.
     expect((await run(dir, ['daemon', '--once'])).exitCode).toBe(0);
+  });
+
+  it('a commit failure raises a commit_failure alert, rolls back, and the reaction is retried until it lands', async () => {
+    const dir = await makeWorkspace();
+    // git cannot commit without an identity: every commit fails until it is set again.
+    git(dir, ['config', 'user.name', '']);
+    const handle = await startDaemon(locateWorkspace(dir), { log: () => undefined });
+    try {
+      await handle.ready;
+      writeFileSync(path.join(dir, '.orchestra/docs/worker-core/hand-doubt.md'), '---\ntype: doubt\ntitle: Anyone there?\n---\n');
+      await waitFor(async () => (await okJson(dir, ['alerts'])).some((a: { kind: string }) => a.kind === 'commit_failure'), { message: 'a commit_failure alert' });
+      expect(reactionsTo(dir, 'hand-doubt')).toEqual([]);
+      git(dir, ['config', 'user.name', 'Test Lead']);
+      await waitFor(() => reactionsTo(dir, 'hand-doubt').length === 1 && porcelain(dir) === '', { timeoutMs: 60_000, message: 'the reaction committed on retry' });
+      await handle.idle();
+      expect(reactionsTo(dir, 'hand-doubt')).toHaveLength(1);
+      expect(handle.stats().errors).toBeGreaterThan(0);
+      await waitFor(async () => !(await okJson(dir, ['alerts'])).some((a: { kind: string }) => a.kind === 'commit_failure'), { message: 'the alert resolved' });
+    } finally {
+      await handle.stop();
+    }
   });
 
   it('`orchestra alerts` with none open says so; --help has an example', async () => {

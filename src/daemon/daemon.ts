@@ -119,7 +119,11 @@ class Daemon {
   private events!: EventLog;
   private release!: () => void;
   private readonly live: LiveDocs;
+  /** Ids the cursor lists, plus those handled by this run. */
   private readonly handled = new Set<string>();
+  /** Daemon docs on disk per trigger id, and the trigger of each daemon doc by path. */
+  private readonly reactions = new Map<string, number>();
+  private readonly reactionAt = new Map<string, string>();
   private readonly queue = new Set<string>();
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
@@ -199,14 +203,16 @@ class Daemon {
     const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc);
     if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
 
-    for (const d of this.live.docs()) if (d.from === 'daemon' && d.re) this.handled.add(d.re);
+    const reacted = new Set<string>();
+    for (const d of this.live.docs()) if (d.from === 'daemon' && d.re) reacted.add(d.re);
     const cursor = readCursor(this.ws);
     let adopted = 0;
     const liveIds = new Set(this.live.docs().map((d) => d.id));
     if (!cursor.existed) {
       if (!this.opts.catchUp) {
         for (const d of this.live.docs()) {
-          if (!this.handled.has(d.id)) adopted++;
+          if (d.from === 'daemon') continue;
+          if (!reacted.has(d.id)) adopted++;
           this.handled.add(d.id);
         }
       }
@@ -289,6 +295,7 @@ class Daemon {
     const previous = this.invalidAlerts.get(relPath);
     if (c.kind === 'invalid') {
       const key = this.invalidKey(relPath, c.entry.hash);
+      this.dropReaction(relPath);
       if (previous === key) return;
       const age = this.now().getTime() - c.entry.mtimeMs;
       const settle = this.opts.settleMs ?? 300;
@@ -333,16 +340,41 @@ class Daemon {
       resolveAlert(this.ws, previous, this.now());
       this.invalidAlerts.delete(relPath);
     }
-    if (c.kind === 'removed') return;
+    if (c.kind === 'removed') {
+      this.dropReaction(relPath);
+      return;
+    }
     const doc = c.entry.doc!;
     if (doc.from === 'daemon') {
-      if (doc.re) {
-        this.handled.add(doc.re);
+      if (doc.re && !this.reactionAt.has(relPath)) {
+        this.reactionAt.set(relPath, doc.re);
+        this.reactions.set(doc.re, (this.reactions.get(doc.re) ?? 0) + 1);
         this.queue.delete(doc.re);
       }
       return;
     }
-    if (!this.handled.has(doc.id)) this.queue.add(doc.id);
+    if (!this.isHandled(doc.id)) this.queue.add(doc.id);
+  }
+
+  /** Handled: the cursor (or this run) lists it, or a daemon doc answering it is on disk. */
+  private isHandled(id: string): boolean {
+    return this.handled.has(id) || (this.reactions.get(id) ?? 0) > 0;
+  }
+
+  /**
+   * A daemon doc left the disk: a reaction rolled back after a failed commit (or one deleted by hand). Its
+   * trigger is handled again unless the cursor lists it, so nothing is lost.
+   */
+  private dropReaction(relPath: string): void {
+    const trigger = this.reactionAt.get(relPath);
+    if (!trigger) return;
+    this.reactionAt.delete(relPath);
+    const left = (this.reactions.get(trigger) ?? 1) - 1;
+    if (left > 0) this.reactions.set(trigger, left);
+    else {
+      this.reactions.delete(trigger);
+      if (!this.handled.has(trigger) && this.live.byId(trigger)) this.queue.add(trigger);
+    }
   }
 
   /** New or vanished file names the watcher did not report. */
@@ -455,7 +487,7 @@ class Daemon {
         const batch: Doc[] = [];
         for (const id of this.queue) {
           const d = this.live.byId(id);
-          if (!d || this.handled.has(id) || d.from === 'daemon') this.queue.delete(id);
+          if (!d || this.isHandled(id) || d.from === 'daemon') this.queue.delete(id);
           else batch.push(d);
         }
         if (!batch.length) break;
