@@ -70,7 +70,7 @@ describe('daemon chaos', () => {
     expect(triggers).toHaveLength(200);
 
     // The last daemon runs to the end and stops cleanly.
-    await daemon.waitForOutput(/re-scan \(watcher ready\)/, 60_000);
+    await daemon.waitForOutput(/re-scan \(watcher ready\)/, 120_000);
     const wanted = new Set(triggers);
     await waitFor(
       () => {

@@ -98,6 +98,7 @@ export interface DaemonHandle {
 
 const BATCH = 250;
 const QUICK_SCAN_MS = 2000;
+const WATCHER_READY_MS = 20_000;
 
 export function pidLockPath(ws: Workspace): string {
   return path.join(ws.stateDir, 'daemon.pid');
@@ -238,7 +239,15 @@ class Daemon {
 
     if (!this.opts.once) {
       this.watcher = watchDocs(this.ws.docsDir, (abs) => this.onPath(abs), (e) => this.emit({ kind: 'warning', message: `watcher: ${msg(e)}` }));
-      await this.watcher.ready;
+      // chokidar's `ready` can be late (or, after a file vanished mid-scan, never come): the re-scans below cover
+      // anything it has not reported, so start-up does not wait on it forever.
+      let late: NodeJS.Timeout | undefined;
+      const ready = await Promise.race([
+        this.watcher.ready.then(() => true),
+        new Promise<boolean>((r) => (late = setTimeout(() => r(false), WATCHER_READY_MS))),
+      ]);
+      clearTimeout(late);
+      if (!ready) this.emit({ kind: 'warning', message: `the file watcher is not ready after ${WATCHER_READY_MS / 1000} s; going on with re-scans` });
       // Anything written between the first scan and the watcher going live.
       this.rescan('watcher ready');
       const every = this.opts.rescanMs ?? 60_000;
