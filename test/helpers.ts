@@ -18,6 +18,7 @@ export function tempDir(prefix = 'orchestra-test-'): string {
 
 /** Removes every temp dir made so far (call from afterAll). */
 export function cleanupTemp(): void {
+  if (process.env.ORCHESTRA_KEEP_TEMP) return;
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 

@@ -22,7 +22,7 @@ export interface Metrics {
   /** How each figure compares with the seed's targets. */
   vsTargets: { throughputPerDay: TargetCheck; autonomyPct: TargetCheck; conflicts: TargetCheck };
   /** Filled by the anthropic brain when it runs (calls today, budget left, breaker, tokens, cache hits). */
-  brain?: Record<string, unknown>;
+  brain?: object;
 }
 
 /** `below`/`above` the target's range, `on_target`, or `no_data` (no orders in the window). */

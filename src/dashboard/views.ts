@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DOC_TYPES, type Doc } from '../core/doc.js';
 import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js';
+import { brainBlock } from '../daemon/brains/brain-stats.js';
 import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/state.js';
 import { alertJson, alertsPath, readAlerts } from '../store/alerts.js';
 import type { TimelineEntry } from '../store/git.js';
@@ -116,12 +117,13 @@ export class Views {
   }
 
   metrics(sinceMs: number, now: Date): MetricsJson {
-    const { docs, derived, problems } = this.snapshot();
+    const { docs, derived, problems, config } = this.snapshot();
     const since = new Date(now.getTime() - sinceMs);
     // Conflicts are found by the health scan (daemon, status, metrics) and recorded as alerts, one per key:
     // counted the way `orchestra metrics` counts them.
     const counted = countConflicts(this.allAlerts(), since, now);
     const m = computeMetrics({ docs, derived, since, now, ...counted });
+    const brain = brainBlock(this.model.ws, config, now);
     return {
       ...m,
       quality: {
@@ -135,6 +137,7 @@ export class Views {
       },
       openEscalations: openEscalations(docs, derived).length,
       invalidDocs: new Set(problems.map((p) => p.file)).size,
+      ...(brain ? { brain } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { Metrics, TargetCheck } from '../../core/metrics.js';
 import { collectBranchChanges } from '../../store/changes.js';
 import { metricsFor, refreshHealth } from '../../store/health.js';
+import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
 import type { Register } from '../program.js';
 import { parseSince } from './log.js';
 
@@ -38,6 +39,10 @@ export function metricsText(m: Metrics): string[] {
     row('orders', `${m.ordersTotal} written`, `${m.ordersCompleted} completed`),
   ];
   if (m.scopeViolations) lines.push(row('out of scope', `${m.scopeViolations} changes`, ''));
+  if (m.brain) {
+    const [first, second] = brainLines(m.brain as Parameters<typeof brainLines>[0]);
+    lines.push(`  ${'brain'.padEnd(13)}${first}`.slice(0, 80), `  ${''.padEnd(13)}${second}`.slice(0, 80));
+  }
   const days = m.daily.slice(-14);
   const max = Math.max(1, ...days.map((d) => d.completed));
   lines.push(pc.bold('Completed per day'));
@@ -60,7 +65,8 @@ export const registerMetricsCommand: Register = (program, ctx) => {
       const loaded = await c.load();
       // Record conflicts present now, so the window counts them even without a daemon.
       await refreshHealth(loaded, now, { branchChanges });
-      const m = metricsFor(loaded, { since, now });
+      const brain = brainBlock(loaded.ws, loaded.config, now);
+      const m = { ...metricsFor(loaded, { since, now }), ...(brain ? { brain } : {}) };
       if (c.json) {
         c.io.out(JSON.stringify(m));
         return;

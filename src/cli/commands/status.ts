@@ -8,6 +8,7 @@ import { refreshHealth } from '../../store/health.js';
 import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState, docJson, type DocJson } from '../format.js';
+import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
 import type { Register } from '../program.js';
 
 export interface StatusView {
@@ -16,7 +17,7 @@ export interface StatusView {
   alerts: Record<string, unknown>[];
   escalations: DocJson[];
   /** The anthropic brain's figures (calls today, budget left, breaker, tokens, cache hits), when it reports them. */
-  brain?: Record<string, unknown>;
+  brain?: object;
 }
 
 /** Builds the status after a health scan, so stalls and conflicts show even without a daemon. */
@@ -30,7 +31,10 @@ export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChang
   const metrics = health.metrics;
   const alerts = openAlerts(loaded.ws);
   const escalations = openEscalations(loaded.docs, loaded.derived).map((d) => docJson(d, loaded.derived));
-  return { view: { workers, metrics, alerts: alerts.map(alertJson), escalations }, alerts };
+  const brain = brainBlock(loaded.ws, loaded.config, now);
+  const view: StatusView = { workers, metrics: brain ? { ...metrics, brain } : metrics, alerts: alerts.map(alertJson), escalations };
+  if (brain) view.brain = brain;
+  return { view, alerts };
 }
 
 /** Cuts a plain string to `n` columns. */
@@ -66,7 +70,11 @@ export function statusText(loaded: Loaded, view: StatusView, alerts: Alert[], no
       `autonomy ${m.autonomyPct === null ? '-' : `${m.autonomyPct} %`} ${ok(m.vsTargets.autonomyPct !== 'below')} (≥80)  ` +
       `conflicts ${m.conflicts} ${ok(m.conflicts === 0)} (0)`,
   );
-  if (view.brain) lines.push(`  brain ${fit(JSON.stringify(view.brain), 70)}`);
+  const b = view.metrics.brain as Parameters<typeof brainLines>[0] | undefined;
+  if (b) {
+    const [first, second] = brainLines(b);
+    lines.push(fit(`  brain ${first}`, 80), fit(`        ${second}`, 80));
+  }
 
   lines.push('', pc.bold(`Alerts (${alerts.length})`));
   if (!alerts.length) lines.push(pc.dim('  none'));

@@ -29,3 +29,22 @@ export function readBrainStats(ws: Workspace, config: Config, now: Date): BrainS
     cacheHitRate: input ? b.tokens.cacheRead / input : 0,
   };
 }
+
+/**
+ * The brain's block for `status`, `metrics` and `/api/metrics`: present when the anthropic brain is configured
+ * or has made calls today (a daemon run with `--brain anthropic`), absent for a rules-only team.
+ */
+export function brainBlock(ws: Workspace, config: Config, now: Date): (BrainStats & { kind: string; model: string }) | undefined {
+  const stats = readBrainStats(ws, config, now);
+  if (config.brain.kind !== 'anthropic' && stats.callsToday === 0) return undefined;
+  return { kind: 'anthropic', model: config.brain.model, ...stats };
+}
+
+/** Two short lines for people (each fits 80 columns with a 8-column indent). */
+export function brainLines(b: BrainStats & { model: string }): [string, string] {
+  const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
+  return [
+    `${b.model} · ${b.callsToday}/${b.budget} calls today (${b.budgetLeft} left) · breaker ${b.breaker}`,
+    `tokens today ${k(b.tokens.input + b.tokens.cacheRead + b.tokens.cacheCreation)} in, ${k(b.tokens.output)} out · cache hits ${Math.round(b.cacheHitRate * 100)} %`,
+  ];
+}
