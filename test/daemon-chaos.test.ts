@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, makeWorkspace, run, spawnCli, waitFor, type LongRunning } from './helpers.js';
 import { configure, docsOnDisk, porcelain } from './daemon-fixture.js';
@@ -46,7 +46,11 @@ describe('daemon chaos', () => {
       while (next < jobs.length) {
         const args = jobs[next++];
         const r = await run(dir, args, { timeoutMs: 120_000 });
-        expect(r.exitCode, r.stderr).toBe(0);
+        if (r.exitCode !== 0) {
+          // Say what the folder and git looked like, to tell a real loss from a race in the test.
+          const folder = path.join(dir, '.orchestra/docs', args[1]);
+          throw new Error(`orchestra ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}\nfolder now: ${readdirSync(folder).filter((n) => /order-chaos/.test(n)).length} orders\ngit log:\n${git(dir, ['log', '--stat', '--format=%s', '-3']).slice(0, 1500)}`);
+        }
         triggers.push(r.stdout.trim());
       }
     };
