@@ -80,6 +80,14 @@ describe('orchestra daemon --brain anthropic', () => {
     const answers = await okJson<any[]>(dir, ['list', '--type', 'answer']);
     expect(answers.find((a) => a.re === doubt)).toMatchObject({ from: 'daemon', to: 'worker-nlp' });
     expect(allStateText(dir)).not.toContain(KEY);
+
+    // status and metrics show the brain's day: two calls, budget left, breaker closed, tokens
+    const status = await okJson<any>(dir, ['status']);
+    expect(status.brain).toMatchObject({ kind: 'anthropic', model: 'claude-test-model', callsToday: 2, breaker: 'closed' });
+    expect(status.brain.budgetLeft).toBe(status.brain.budget - 2);
+    expect(status.brain.tokens.output).toBeGreaterThan(0);
+    expect((await okJson<any>(dir, ['metrics'])).brain).toMatchObject({ callsToday: 2 });
+    expect(await ok(dir, ['status'])).toMatch(/brain claude-test-model · 2\/\d+ calls today/);
   });
 
   it('a 401 that echoes the key becomes an escalation; the key is nowhere: output, state, docs, history', async () => {
