@@ -4,6 +4,7 @@
  * are re-read, and a periodic re-scan by signature (mtime + size) catches whatever the watcher missed.
  * Archived docs are read once at start (archive/ is not watched) and when a doc leaves docs/.
  */
+import { isoTime } from '../core/time.js';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -53,7 +54,7 @@ export interface ModelOptions {
 }
 
 function isoOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(ms);
 }
 
 function signature(abs: string): string | undefined {

@@ -4,6 +4,7 @@
  * its `Orchestra-Actor` trailer made while it had an order in progress. Only reads; a few git calls per worker,
  * run side by side, never one per file.
  */
+import { isoTime } from '../core/time.js';
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
@@ -32,7 +33,7 @@ export interface WorkerChanges {
 const NOT_ORCHESTRA = ['--', '.', ':(exclude).orchestra'];
 
 function iso(ms: number | string): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(ms);
 }
 
 function samePath(a: string, b: string): boolean {

@@ -3,6 +3,7 @@
  * given paths (never anything else staged or unstaged), serialises orchestra's own writers with a lock in the
  * common git dir, waits out other processes' `index.lock`, and leaves nothing staged when it fails.
  */
+import { isoTime } from '../core/time.js';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
@@ -254,7 +255,7 @@ export class Git {
       if (!m || !doc) continue;
       entries.push({
         commit,
-        at: new Date(at).toISOString().replace(/\.000Z$/, 'Z'),
+        at: isoTime(at),
         actor: (actor ?? '').trim().split(',')[0],
         type: m[1],
         worker: m[2],

@@ -4,6 +4,7 @@
  * is re-read in full per event. A full re-scan now and then catches any event the watcher missed. Conflicts are
  * refreshed on a timer and shortly after doc changes, never in a tight poll.
  */
+import { isoTime } from '../core/time.js';
 import { watch, type FSWatcher } from 'chokidar';
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ export interface WatchdogOptions {
 }
 
 function isoNow(clock: () => Date): string {
-  return clock().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoTime(clock());
 }
 
 export class Watchdog {
@@ -154,7 +155,7 @@ export class Watchdog {
         this.docs.delete(relPath);
         continue;
       }
-      const r = readDocFile({ abs, relPath, worker, id, archived: false }, this.workers, new Date(mtime).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      const r = readDocFile({ abs, relPath, worker, id, archived: false }, this.workers, isoTime(mtime));
       // A half-written hand edit is invalid for now; its next `change` event brings it back.
       if (r.doc) this.docs.set(relPath, r.doc);
       else this.docs.delete(relPath);
