@@ -161,7 +161,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     for (const l of metricsText(metrics)) out(l);
     out(pc.bold('\nTimeline (git log of .orchestra, oldest first)'));
     const timeline = (await git.timeline()).reverse();
-    for (const e of timeline) out(`  ${e.at.slice(11, 19)}  ${actorColour(e.actor)(e.actor.padEnd(ACTOR_WIDTH))} ${e.type.padEnd(10)} ${e.worker.padEnd(13)} ${e.title.length > 40 ? `${e.title.slice(0, 39)}…` : e.title}`);
+    for (const e of timeline) {
+      // start and cancel commits name the order by id (the commit-message contract): show its title instead.
+      const title = e.title === e.doc ? (loaded.derived.byId.get(e.doc)?.title ?? e.title) : e.title;
+      out(`  ${e.at.slice(11, 19)}  ${actorColour(e.actor)(e.actor.padEnd(ACTOR_WIDTH))} ${e.type.padEnd(10)} ${e.worker.padEnd(13)} ${title.length > 40 ? `${title.slice(0, 39)}…` : title}`);
+    }
 
     out('');
     out(`${pc.bold('Dashboard')}  ${dashboard.url}${opts.keep ? '' : pc.dim('  (stops now; `orchestra demo --keep` leaves it running)')}`);
