@@ -5,6 +5,7 @@ import { isValidId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import type { Problem } from '../errors.js';
 import { parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
+import { DocCache, statKey } from './doc-cache.js';
 import { rel, type Workspace } from './workspace.js';
 
 export interface ReadResult {
@@ -19,6 +20,8 @@ export interface ReadOptions {
   firstCommitTimes?: () => Promise<Map<string, string>>;
   /** Skip `.orchestra/archive` (the daemon's hot path only needs live docs). */
   liveOnly?: boolean;
+  /** Use the parsed-doc cache in `.orchestra/state` (default true). */
+  cache?: boolean;
 }
 
 interface RawEntry {
@@ -127,8 +130,23 @@ export async function readDocs(ws: Workspace, opts: ReadOptions): Promise<ReadRe
   const docs: Doc[] = [];
   const seen = new Map<string, string>();
   const inferred: Doc[] = [];
+  const cache = opts.cache === false ? undefined : DocCache.open(ws, opts.workers);
   for (const entry of entries) {
-    const r = readDocFile(entry, opts.workers, () => mtimeIso(entry.abs));
+    let r: { doc?: Doc; problems: Problem[]; needsCreated?: boolean } | undefined;
+    let key: string | undefined;
+    if (cache) {
+      try {
+        key = statKey(lstatSync(entry.abs));
+      } catch {
+        continue; // removed while we were reading
+      }
+      r = cache.get(entry.relPath, key);
+    }
+    if (!r) {
+      r = readDocFile(entry, opts.workers, () => mtimeIso(entry.abs));
+      // A date from git or the file's mtime may change without the file changing: never cache those.
+      if (cache && key && !r.needsCreated) cache.set(entry.relPath, key, { doc: r.doc, problems: r.problems });
+    }
     problems.push(...r.problems);
     if (!r.doc) continue;
     const other = seen.get(r.doc.id);
@@ -140,6 +158,7 @@ export async function readDocs(ws: Workspace, opts: ReadOptions): Promise<ReadRe
     docs.push(r.doc);
     if (r.needsCreated) inferred.push(r.doc);
   }
+  cache?.save((p) => !opts.liveOnly || !p.startsWith('.orchestra/archive/'));
   if (inferred.length && opts.firstCommitTimes) {
     const times = await opts.firstCommitTimes().catch(() => new Map<string, string>());
     for (const d of inferred) {
