@@ -68,3 +68,23 @@ describe('the git layer', () => {
     expect(doc).toMatchObject({ created: '2026-01-02T03:04:05.000Z', from: 'lead', to: 'worker-core', state: 'pending' });
   });
 });
+
+describe('the timeline', () => {
+  it('gives each doc of a batch commit its own entry, with its type, worker and title', async () => {
+    const dir = await makeWorkspace({ workers: 'worker-core,worker-infra' });
+    await ok(dir, ['daemon', '--once']);
+    const q1 = await ok(dir, ['--as', 'worker-core', 'doubt', 'worker-core', 'First question?']);
+    const q2 = await ok(dir, ['--as', 'worker-core', 'doubt', 'worker-core', 'Second question?']);
+    const q3 = await ok(dir, ['--as', 'worker-infra', 'doubt', 'worker-infra', 'Which test framework?']);
+    await ok(dir, ['daemon', '--once']);
+    const reactions = git(dir, ['log', '-1', '--format=%(trailers:key=Orchestra-Doc,valueonly)']).trim().split('\n');
+    expect(reactions).toHaveLength(3); // one commit for the three reactions
+    const log = await okJson(dir, ['log', '--limit', '3']);
+    expect(log.map((e: { doc: string }) => e.doc).sort()).toEqual([...reactions].sort());
+    const byRe = new Map<string, { type: string; worker: string; title: string; actor: string }>();
+    for (const e of log) byRe.set((await okJson(dir, ['show', e.doc])).re, e);
+    expect(byRe.get(q1)).toMatchObject({ type: 'escalation', worker: 'worker-core', actor: 'daemon', title: 'Needs the lead: First question?' });
+    expect(byRe.get(q2)).toMatchObject({ type: 'escalation', worker: 'worker-core', title: 'Needs the lead: Second question?' });
+    expect(byRe.get(q3)).toMatchObject({ type: 'answer', worker: 'worker-infra', title: 'Re: Which test framework?' });
+  });
+});

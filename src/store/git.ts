@@ -247,22 +247,54 @@ export class Git {
       throw e;
     }
     const entries: TimelineEntry[] = [];
+    const batches = new Map<string, { first: number; more: string[] }>();
     for (const rec of out.split('\x1e')) {
       const r = rec.replace(/^\n/, '');
       if (!r) continue;
       const [commit, at, subject, doc, actor] = r.split('\x1f');
       const m = /^orchestra: (\S+) (\S+?): (.*)$/.exec(subject ?? '');
       if (!m || !doc) continue;
+      const docs = doc.trim().split(',').map((d) => d.trim()).filter(Boolean);
       entries.push({
         commit,
         at: isoTime(at),
         actor: (actor ?? '').trim().split(',')[0],
         type: m[1],
         worker: m[2],
-        doc: doc.trim().split(',')[0],
-        title: m[3],
+        doc: docs[0],
+        title: docs.length > 1 ? m[3].replace(/ \(\+\d+ more\)$/, '') : m[3],
       });
+      if (docs.length > 1) batches.set(commit, { first: entries.length - 1, more: docs.slice(1) });
     }
+    if (batches.size) await this.expandBatches(entries, batches);
     return entries;
+  }
+
+  /**
+   * A batch commit (the daemon's reactions, a burst of hand-written docs) carries one Orchestra-Doc trailer per
+   * doc: give each its own entry, with its type from its id and its worker from its folder (one `git show` for
+   * all batch commits). Titles of the extra docs are their ids; callers that hold the docs show their titles.
+   */
+  private async expandBatches(entries: TimelineEntry[], batches: Map<string, { first: number; more: string[] }>): Promise<void> {
+    const out = await this.exec(['show', '--no-renames', '--name-only', '--format=%x1e%H', ...batches.keys(), '--']);
+    const folderOf = new Map<string, string>();
+    for (const chunk of out.split('\x1e')) {
+      for (const line of chunk.split('\n').slice(1)) {
+        const m = /^\.orchestra\/(?:docs|archive)\/([^/]+)\/([^/]+)\.md$/.exec(line.trim());
+        if (m) folderOf.set(m[2], m[1]);
+      }
+    }
+    // Insert after each batch's first entry, from the last batch backwards so indexes stay valid.
+    for (const [, b] of [...batches].sort((x, y) => y[1].first - x[1].first)) {
+      const head = entries[b.first];
+      const extra = b.more.map((id): TimelineEntry => ({
+        ...head,
+        doc: id,
+        type: /^\d{8}-\d{6}-(order|report|doubt|answer|escalation)-/.exec(id)?.[1] ?? head.type,
+        worker: folderOf.get(id) ?? head.worker,
+        title: id,
+      }));
+      entries.splice(b.first + 1, 0, ...extra);
+    }
   }
 }
