@@ -55,6 +55,24 @@ describe('startDaemon in-process, loop guard and `orchestra alerts`', () => {
     expect((await run(dir, ['daemon', '--once'])).exitCode).toBe(0);
   });
 
+  it('the daemon runs the health checks on its periodic scan: piling doubts raise one alert with nobody asking', async () => {
+    const dir = await makeWorkspace();
+    const handle = await startDaemon(locateWorkspace(dir), { log: () => undefined, rescanMs: 200 });
+    try {
+      await handle.ready;
+      for (let i = 0; i < 3; i++) await ok(dir, ['--as', 'worker-nlp', 'doubt', 'worker-nlp', `Unmatched question ${i}?`]);
+      const alerts = await waitFor(async () => {
+        const list = await okJson(dir, ['alerts']);
+        return list.some((a: { kind: string }) => a.kind === 'doubts_piling') ? list : undefined;
+      }, { message: 'a doubts_piling alert from the periodic scan' });
+      expect(alerts.filter((a: { kind: string }) => a.kind === 'doubts_piling')).toHaveLength(1);
+      expect(alerts.find((a: { kind: string }) => a.kind === 'doubts_piling').message).toMatch(/worker-nlp/);
+      await handle.idle();
+    } finally {
+      await handle.stop();
+    }
+  });
+
   it('a commit failure raises a commit_failure alert, rolls back, and the reaction is retried until it lands', async () => {
     const dir = await makeWorkspace();
     // git cannot commit without an identity: every commit fails until it is set again.

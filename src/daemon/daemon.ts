@@ -61,7 +61,7 @@ export interface DaemonOptions {
   settleMs?: number;
   /** Loop guards. */
   limits?: Partial<Limits>;
-  /** Called on every periodic scan, after the re-scan and the archive run. Errors are logged, never fatal. */
+  /** Called on every periodic scan, after the re-scan, the archive run and the health scan. Errors are logged, never fatal. */
   onPeriodicScan?: (scan: PeriodicScan) => void | Promise<void>;
   /** Already-loaded config and git (callers that have them). */
   config?: Config;
@@ -428,15 +428,24 @@ class Daemon {
     this.scanning = (async () => {
       this.rescan('periodic');
       await this.archive();
+      const docs = this.live.docs();
+      const derived = derive(docs, this.config);
+      // Health (conflicts, stalled workers, unanswered escalations...) is checked here, so its alerts appear
+      // without anyone running `status`. Live docs suffice: the archive holds only settled, older threads.
+      try {
+        const { refreshHealth } = await import('../store/health.js');
+        await refreshHealth({ ws: this.ws, config: this.config, git: this.git, docs: [...docs], derived, problems: [] }, this.now());
+      } catch (e) {
+        this.emit({ kind: 'error', message: `health scan failed: ${msg(e)}` });
+      }
       if (this.opts.onPeriodicScan) {
-        const docs = this.live.docs();
         try {
           await this.opts.onPeriodicScan({
             ws: this.ws,
             config: this.config,
             git: this.git,
             docs,
-            derived: derive(docs, this.config),
+            derived,
             now: this.now(),
             log: (message) => this.emit({ kind: 'warning', message }),
           });

@@ -133,17 +133,8 @@ Examples:
       };
 
       const { startDaemon } = await import('../../daemon/daemon.js');
-      const { refreshHealth } = await import('../../store/health.js');
-      const daemon = await startDaemon(ws, {
-        brain,
-        config,
-        git: c.git,
-        log: (l) => log('daemon', l),
-        // Conflicts and stalled workers are checked on the daemon's periodic scan, so alerts appear unasked.
-        onPeriodicScan: async (scan) => {
-          await refreshHealth({ ws: scan.ws, config: scan.config, git: scan.git, docs: [...scan.docs], derived: scan.derived, problems: [] }, scan.now);
-        },
-      });
+      // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
+      const daemon = await startDaemon(ws, { brain, config, git: c.git, log: (l) => log('daemon', l) });
       let dashboard: { url: string; close(): Promise<void> } | undefined;
       const stopAll = async () => {
         await daemon.stop().catch(() => undefined);
