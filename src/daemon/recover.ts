@@ -8,16 +8,9 @@ import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Git } from '../store/git.js';
 import type { Workspace } from '../store/workspace.js';
+import { isAlive } from '../store/lock.js';
 import { commitAsAuthor, newPaths } from './apply.js';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes `.<name>.<pid>.tmp` files under `.orchestra/docs/<worker>/` whose writer is gone. Returns how many. */
 export function removeStaleTemps(ws: Workspace): number {

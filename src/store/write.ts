@@ -54,30 +54,10 @@ function authorFor(actor: string): string | undefined {
 export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
   const now = opts.now ?? new Date();
   const actor = opts.actor ?? input.from;
-  const created = isoTime(now);
   return git.withWriteLock(async () => {
-    const base = {
-      type: input.type,
-      title: input.title.trim(),
-      from: input.from,
-      to: input.to,
-      priority: input.priority ?? 'medium',
-      status: input.type === 'order' ? (input.status ?? 'pending') : undefined,
-      re: input.re,
-      after: input.after ?? [],
-      outcome: input.type === 'report' ? (input.outcome ?? 'completed') : undefined,
-      tags: input.tags ?? [],
-      created,
-      worker: input.worker,
-    };
-    let id = '';
-    let abs: string | false = false;
-    for (let attempt = 0; attempt < 20 && !abs; attempt++) {
-      id = generateId(input.type, base.title, now);
-      abs = createDocFile(ws, input.worker, id, frontmatterOf({ ...base, id }), input.body ?? '');
-    }
-    if (!abs) throw new Error('could not find a free doc id after 20 attempts');
-    const docAbs = abs;
+    const [written] = createDocFiles(ws, [input], now);
+    const { id, doc } = written;
+    const docAbs = path.join(ws.root, written.path);
 
     const backups: { abs: string; text: string }[] = [];
     try {
@@ -85,15 +65,15 @@ export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: Wri
         backups.push({ abs: e.abs, text: readFileSync(e.abs, 'utf8') });
         updateDocKey(e.abs, e.key, e.value);
       }
-      const paths = [rel(ws, docAbs), ...(opts.edits ?? []).map((e) => rel(ws, e.abs))];
+      const paths = [written.path, ...(opts.edits ?? []).map((e) => rel(ws, e.abs))];
       const commit = await git.commitPaths({
         paths,
-        subject: subjectOf(opts.verb ?? input.type, input.worker, base.title),
+        subject: subjectOf(opts.verb ?? input.type, input.worker, doc.title),
         doc: id,
         actor,
         authorName: authorFor(actor),
       });
-      return { id, path: rel(ws, docAbs), commit, doc: { ...base, id, path: rel(ws, docAbs) } };
+      return { ...written, commit };
     } catch (e) {
       // Nothing half-done: the new file goes, edited files get their old text back.
       try {

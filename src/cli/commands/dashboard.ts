@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../../dashboard/server.js';
 import type { Register } from '../program.js';
-
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port "${v}" is not a port number: use 1 to 65535, or 0 for a free one`);
-  return n;
-}
+import { portOption } from '../options.js';
 
 /** Resolves on the first SIGINT or SIGTERM, so the server closes cleanly (watchers, streams, sockets). */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -26,7 +20,7 @@ export const registerDashboardCommand: Register = (program, ctx) => {
   program
     .command('dashboard')
     .description(`web dashboard and JSON API, updated live (default http://${DEFAULT_HOST}:${DEFAULT_PORT}/)`)
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
+    .option('--port <n>', 'port to listen on (0 picks a free one)', portOption, DEFAULT_PORT)
     .option('--host <address>', 'address to listen on; anything but loopback exposes every doc to the network', DEFAULT_HOST)
     .addHelpText('after', '\nExample:\n  $ orchestra dashboard --port 25501\n  $ curl http://127.0.0.1:25501/api/workers')
     .action(async (opts: { port: number; host: string }, cmd: Command) => {

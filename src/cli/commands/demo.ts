@@ -1,18 +1,8 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import type { Register } from '../program.js';
+import { numberOption, portOption } from '../options.js';
 
-function speedOf(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--speed "${v}" is not a number ≥ 0 (2 = twice as fast, 0 = no pauses)`);
-  return n;
-}
-
-function portOf(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port "${v}" is not a port number (0 to 65535; 0 picks a free one)`);
-  return n;
-}
+const speedOf = numberOption('--speed', { hint: '2 = twice as fast, 0 = no pauses' });
 
 export const registerDemoCommand: Register = (program, ctx) => {
   program
@@ -21,7 +11,7 @@ export const registerDemoCommand: Register = (program, ctx) => {
     .option('--dir <dir>', 'build the workspace here and keep it (it must not exist yet, or be empty)')
     .option('--speed <n>', 'pace of the live account: 2 = twice as fast, 0 = no pauses', speedOf, 1)
     .option('--keep', 'leave the daemon and the dashboard running until Ctrl-C (and keep the workspace)')
-    .option('--port <port>', 'dashboard port (default: a free one)', portOf)
+    .option('--port <port>', 'dashboard port (default: a free one)', portOption)
     .option('--host <host>', 'dashboard host', '127.0.0.1')
     .addHelpText(
       'after',

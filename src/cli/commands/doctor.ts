@@ -13,6 +13,7 @@ import { readDocs } from '../../store/docs.js';
 import { Git } from '../../store/git.js';
 import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
+import { isAlive } from '../../store/lock.js';
 
 export interface Check {
   /** Short stable name: node, git, identity, config, dependencies, prompts, docs, state, daemon, brain, remote. */
@@ -67,14 +68,6 @@ function daemonLock(ws: Workspace): { pid: number; host?: string } | undefined {
   return { pid: NaN };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The seed's "verify ready", one check per line. Checks that need what an earlier one found (a repository, a
@@ -214,7 +207,7 @@ function daemonCheck(ws: Workspace): Check {
   if (!lock) return { name: 'daemon', ok: true, message: 'daemon not running (start it with `orchestra up` or `orchestra daemon`)' };
   if (Number.isNaN(lock.pid)) return { name: 'daemon', ok: false, message: '.orchestra/state/daemon.pid is unreadable', fix: 'stop any daemon, delete .orchestra/state/daemon.pid, and start it again' };
   if (lock.host && lock.host !== hostname()) return { name: 'daemon', ok: true, message: `daemon running on ${lock.host} (pid ${lock.pid})` };
-  if (alive(lock.pid)) return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
+  if (isAlive(lock.pid)) return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
   return { name: 'daemon', ok: false, message: `the daemon died (pid ${lock.pid} is gone, its lock remains)`, fix: 'start it again with `orchestra up` or `orchestra daemon` (it takes the stale lock over); its log is in .orchestra/state/logs/' };
 }
 

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
 import { UsageError } from '../../errors.js';
 import type { Register } from '../program.js';
+import { numberOption } from '../options.js';
 import type { Ctx } from '../context.js';
 import { workerNames } from '../../core/config.js';
 import { isValidId } from '../../core/ids.js';
@@ -40,11 +41,7 @@ export const registerLogCommand: Register = (program, ctx) => {
     .option('--worker <w>', "only this worker's thread and what it did")
     .option('--since <when>', 'only since a duration ago (7d) or a date')
     .option('--type <t>', 'only this kind of entry: order, start, cancel, report, doubt, answer, escalation, archive...')
-    .option('--limit <n>', 'at most n entries', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--limit "${v}" is not a positive whole number`);
-      return n;
-    })
+    .option('--limit <n>', 'at most n entries', numberOption('--limit', { integer: true, min: 1 }))
     .addHelpText(
       'after',
       `

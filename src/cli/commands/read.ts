@@ -6,14 +6,10 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import { isValidId } from '../../core/ids.js';
 import { docFull, docJson, docLine } from '../format.js';
 import type { Register } from '../program.js';
+import { numberOption } from '../options.js';
 
 const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'cancelled', 'open', 'answered', 'resolved', 'ready'];
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`"${v}" is not a positive whole number`);
-  return n;
-}
 
 export const registerReadCommands: Register = (program, ctx) => {
   program
@@ -36,7 +32,7 @@ export const registerReadCommands: Register = (program, ctx) => {
     .option('--worker <w>', 'only this worker\'s thread')
     .option('--type <t>', `only this type: ${DOC_TYPES.join(', ')}`)
     .option('--state <s>', `only docs in this derived state: ${STATES.join(', ')}`)
-    .option('--limit <n>', 'only the newest n', positiveInt)
+    .option('--limit <n>', 'only the newest n', numberOption('--limit', { integer: true, min: 1 }))
     .option('--archived', 'include archived docs (default: only when --json)')
     .addHelpText('after', '\nExample:\n  $ orchestra list --worker worker-core --type order --state waiting --json')
     .action(async (opts, cmd: Command) => {

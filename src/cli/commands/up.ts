@@ -6,12 +6,7 @@ import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
-
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port "${v}" is not a port number: use 1 to 65535, or 0 for a free one`);
-  return n;
-}
+import { portOption } from '../options.js';
 
 function quote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -91,7 +86,7 @@ export const registerUpCommand: Register = (program, ctx) => {
   program
     .command('up')
     .description('the daemon and the dashboard in one process with one combined log, and the command for each watchdog')
-    .option('--port <n>', 'dashboard port (0 picks a free one)', parsePort, 25501)
+    .option('--port <n>', 'dashboard port (0 picks a free one)', portOption, 25501)
     .option('--host <address>', 'dashboard address', '127.0.0.1')
     .option('--brain <kind>', 'rules | anthropic (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')

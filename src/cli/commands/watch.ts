@@ -1,16 +1,10 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
 import type { Register } from '../program.js';
+import { numberOption } from '../options.js';
 
-function positiveMs(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} "${v}" is not a number of milliseconds`);
-    return n;
-  };
-}
+const positiveMs = (name: string) => numberOption(name, { hint: 'milliseconds' });
 
 export const registerWatchCommand: Register = (program, ctx) => {
   program

@@ -11,6 +11,7 @@ import { writeDoc } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
+import { numberOption } from '../options.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -110,11 +111,6 @@ function validated(text: string): void {
   if (!r.ok) throw new ValidationError(r.problems.map((p) => ({ ...p, message: `${p.message} (nothing was changed)` })));
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--priority "${v}" is not a whole number ≥ 0 (lower = more important)`);
-  return n;
-}
 
 export const registerWorkerCommand: Register = (program, ctx) => {
   const worker = program
@@ -128,7 +124,7 @@ export const registerWorkerCommand: Register = (program, ctx) => {
     .argument('<name>', 'the worker name: lowercase letters, digits and "-", such as worker-docs')
     .option('--scope <glob>', 'a glob of files the worker may change (repeatable)', collect, [] as string[])
     .option('--depends-on <worker>', 'a worker whose earlier orders must finish first (repeatable)', collect, [] as string[])
-    .option('--priority <n>', 'lower number = more important worker (default: after the others)', positiveInt)
+    .option('--priority <n>', 'lower number = more important worker (default: after the others)', numberOption('--priority', { integer: true, min: 0, hint: 'lower = more important' }))
     .option('--branch <branch>', 'the branch this worker commits on')
     .option('--description <text>', 'what the worker is responsible for (goes in its prompt)')
     .option('--order <title>', 'also write its first order, with this title')
