@@ -137,11 +137,11 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
     try {
       // Two independent git calls at once: which triggers are hand-written and new (status reads without taking
       // the index lock), and staging the reactions.
+      // Triggers an orchestra writer committed (the CLI, the dashboard) need no git status: the usual case.
+      const committed = git.recentlyCommitted();
+      const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
       const [fresh] = await Promise.all([
-        newPaths(
-          git,
-          planned.map((p) => p.trigger.path),
-        ),
+        unsure.length ? newPaths(git, unsure) : new Set<string>(),
         paths.length ? retryingLocks(() => git.exec(['add', '--', ...paths])) : undefined,
       ]);
       const authored: Applied['authored'] = [];

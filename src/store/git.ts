@@ -5,7 +5,7 @@
  */
 import { isoTime } from '../core/time.js';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { SimpleGit } from 'simple-git';
@@ -182,6 +182,7 @@ export class Git {
       // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
       const m = /^\[[^\]]*?([0-9a-f]{7,40})\]/m.exec(out);
       if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
+      this.noteCommitted(present);
       return m[1];
     } catch (e) {
       await this.unstage(paths);
@@ -189,6 +190,39 @@ export class Git {
         throw new GitFailure('git does not know who you are: run `git config user.name "Your Name"` and `git config user.email you@example.com` in this repository');
       }
       throw e;
+    }
+  }
+
+  /**
+   * Orchestra's writers note the paths they commit in `<git dir>/orchestra-committed` (under the write lock), so
+   * the daemon knows a CLI-written trigger is committed without asking `git status` on its hot path. Only a hint:
+   * a path not listed is checked with git. Kept short: past 256 KB only the newest half is kept.
+   */
+  get committedJournal(): string {
+    return path.join(this.gitDir, 'orchestra-committed');
+  }
+
+  noteCommitted(paths: readonly string[]): void {
+    if (!paths.length) return;
+    try {
+      appendFileSync(this.committedJournal, `${paths.join('\n')}\n`);
+      if (statSync(this.committedJournal).size > 256 * 1024) {
+        const lines = readFileSync(this.committedJournal, 'utf8').split('\n');
+        const tmp = `${this.committedJournal}.${process.pid}.tmp`;
+        writeFileSync(tmp, lines.slice(Math.floor(lines.length / 2)).join('\n'));
+        renameSync(tmp, this.committedJournal);
+      }
+    } catch {
+      /* a hint only: the daemon falls back to git status */
+    }
+  }
+
+  /** Paths orchestra's writers committed recently (see `noteCommitted`). */
+  recentlyCommitted(): Set<string> {
+    try {
+      return new Set(readFileSync(this.committedJournal, 'utf8').split('\n'));
+    } catch {
+      return new Set();
     }
   }
 
