@@ -171,3 +171,29 @@ describe('orchestra conflicts, in a repository with three linked worktrees', () 
     expect(r.stderr).toMatch(/unknown worker "nobody"/);
   });
 });
+
+describe('branch attribution', () => {
+  it('a commit shared by stacked branches is the upstream worker\'s; non-ASCII file names match across git commands', async () => {
+    const { root, wt } = await makeTeam();
+    // ui depends on core and builds on core's unmerged work.
+    write(wt.core, 'src/core/a.ts', 'export const a = 2;\n');
+    commitAll(wt.core, 'core 1', ['src/core/a.ts']);
+    git(wt.ui, ['merge', '-q', '--ff-only', 'worker/core']);
+    write(wt.core, 'src/core/b.ts', 'export const b = 1;\n');
+    commitAll(wt.core, 'core 2', ['src/core/b.ts']);
+    write(wt.ui, 'src/ui/café.ts', 'export const café = 1;\n');
+    commitAll(wt.ui, 'ui 1', ['src/ui/café.ts']);
+    expect(await okJson(root, ['conflicts'])).toEqual([]);
+
+    // core now edits ui's file in its worktree: an overlap with ui's commit, and a scope violation, by name.
+    write(wt.core, 'src/ui/café.ts', 'export const café = 2;\n');
+    const out = (await okJson(root, ['conflicts'])) as ConflictOut[];
+    expect(out.map((c) => [c.kind, c.file, c.workers])).toEqual(
+      expect.arrayContaining([
+        ['overlap', 'src/ui/café.ts', ['worker-core', 'worker-ui']],
+        ['scope', 'src/ui/café.ts', ['worker-core', 'worker-ui']],
+      ]),
+    );
+    expect(out).toHaveLength(2);
+  });
+});

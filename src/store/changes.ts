@@ -44,6 +44,25 @@ function samePath(a: string, b: string): boolean {
   }
 }
 
+/** Whether `worker` depends on `on`, directly or through other workers. */
+function dependsOn(config: Pick<Config, 'workers'>, worker: string, on: string, seen = new Set<string>()): boolean {
+  if (seen.has(worker)) return false;
+  seen.add(worker);
+  const deps = config.workers.find((w) => w.name === worker)?.dependsOn ?? [];
+  return deps.includes(on) || deps.some((d) => dependsOn(config, d, on, seen));
+}
+
+/**
+ * Whose change a branch commit is, given the worker branches that hold it: the only one, or, when branches are
+ * stacked, the one all the others build on (depend on). Undefined when that cannot be told (a shared base of
+ * unrelated workers): better no claim than a false conflict.
+ */
+export function ownerOf(holders: string[], config: Pick<Config, 'workers'>): string | undefined {
+  if (holders.length <= 1) return holders[0];
+  const upstream = holders.filter((h) => holders.every((o) => o === h || dependsOn(config, o, h)));
+  return upstream.length === 1 ? upstream[0] : undefined;
+}
+
 /** Parses `git status --porcelain=v1 -z`: the paths that differ from HEAD, untracked ones included. */
 export function parseStatusZ(out: string): string[] {
   const entries = out.split('\0');
@@ -168,10 +187,13 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
     if (b && b !== mainBranch) branches.set(w.name, b);
   }
 
-  // One `git log` for every worker branch: --source names the branch each commit was reached from.
-  const branchOwner = new Map([...branches].map(([w, b]) => [b, w]));
+  // One `git log` for every worker branch gives the files; one `rev-list` per branch says which branches hold each
+  // commit, so a commit shared by stacked branches (nlp built on core's unmerged work) is core's, not nlp's.
   const branchCommits = (async () => {
     if (!branches.size) return;
+    const holdersOf = Promise.all(
+      [...branches].map(async ([w, b]) => [w, new Set((await tryRaw(git, ['rev-list', b, '--not', mainBranch])).split('\n').filter(Boolean))] as const),
+    );
     const out = await tryRaw(git, [
       'log',
       '--no-merges',
@@ -184,10 +206,14 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
       mainBranch,
       ...NOT_ORCHESTRA,
     ]);
+    const held = await holdersOf;
     for (const c of parseLog(out)) {
-      const branch = c.extra.trim().replace(/^refs\/heads\//, '');
-      const worker = branchOwner.get(branch);
+      const worker = ownerOf(
+        held.filter(([, set]) => set.has(c.commit)).map(([w]) => w),
+        config,
+      );
       if (!worker) continue;
+      const branch = branches.get(worker)!;
       bump(activity, worker, c.at);
       for (const file of c.files) changes.push({ worker, file, where: 'branch', ref: c.commit, branch });
     }

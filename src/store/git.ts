@@ -38,6 +38,9 @@ const require = createRequire(import.meta.url);
 /** Variables a git hook or a parent git may have set that would point our git at another repository or index. */
 const REDIRECTING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_ALTERNATE_OBJECT_DIRECTORIES'];
 
+/** Paths come back as they are (`src/café.ts`), not C-quoted, so they compare equal across git commands. */
+const GIT_OPTS = ['-c', 'core.quotePath=false'];
+
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of REDIRECTING_ENV) delete env[k];
@@ -51,7 +54,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
  */
 function execGit(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('git', [...GIT_OPTS, ...args], { cwd, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
         const e = new Error(`${stderr || stdout || err.message}`.trim()) as Error & { stdout?: string };
         e.stdout = stdout;
@@ -100,7 +103,7 @@ export class Git {
   private get git(): SimpleGit {
     if (!this.sg) {
       const { simpleGit } = require('simple-git') as typeof import('simple-git');
-      this.sg = simpleGit({ baseDir: this.root, maxConcurrentProcesses: 4, trimmed: false });
+      this.sg = simpleGit({ baseDir: this.root, maxConcurrentProcesses: 4, trimmed: false, config: ['core.quotePath=false'] });
     }
     return this.sg;
   }
@@ -124,7 +127,7 @@ export class Git {
    * queries can then start at once, instead of waiting for a busy event loop to see the first answer.
    */
   execSync(args: string[]): string {
-    return execFileSync('git', args, { cwd: this.root, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('git', [...GIT_OPTS, ...args], { cwd: this.root, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Runs `fn` holding orchestra's write lock. Callers that write files and commit them do both inside. */
