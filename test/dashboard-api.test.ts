@@ -513,6 +513,18 @@ describe('the live model behind the API', () => {
     expect((await getJson(base, '/api/docs/broken')).status).toBe(404);
     expect((await getJson(base, '/api/metrics')).json.invalidDocs).toBe(1);
 
+    // A symbolic link to a doc outside the workspace, and a name that is not an id: refused like the CLI does.
+    const { symlinkSync, mkdtempSync } = await import('node:fs');
+    const outside = path.join(mkdtempSync(path.join((await import('node:os')).tmpdir(), 'outside-')), 'secret.md');
+    writeFileSync(outside, '---\ntype: order\ntitle: SECRET from outside\n---\nsecret\n');
+    symlinkSync(outside, path.join(fx.dir, '.orchestra', 'docs', 'worker-core', 'linked.md'));
+    writeFileSync(path.join(fx.dir, '.orchestra', 'docs', 'worker-core', 'bad name.md'), '---\ntype: order\ntitle: Bad name\n---\n');
+    await waitFor(async () => (await getJson(base, '/api/info')).json.invalidDocs === 3, { timeoutMs: 5000, message: 'the link and the bad name to be counted as invalid' });
+    const titles = (await getJson(base, '/api/docs?limit=500')).json.map((d: { title: string }) => d.title);
+    expect(titles).not.toContain('SECRET from outside');
+    expect(titles).not.toContain('Bad name');
+    expect((await getJson(base, '/api/docs/linked')).status).toBe(404);
+
     // A hand-written doc without `created` appears at once, then takes its first commit's time.
     const hand = path.join(fx.dir, '.orchestra', 'docs', 'worker-nlp', 'hand-written-order.md');
     writeFileSync(hand, '---\ntype: orden\ntitle: Hand written\nprioridad: alta\n---\nbody\n');

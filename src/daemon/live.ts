@@ -8,9 +8,8 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { normaliseDoc, type Doc } from '../core/doc.js';
-import { isValidId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
-import { compareDocs } from '../store/docs.js';
+import { compareDocs, entryProblem } from '../store/docs.js';
 import { parseDocFile } from '../store/frontmatter.js';
 import { rel, type Workspace } from '../store/workspace.js';
 import type { Problem } from '../errors.js';
@@ -115,10 +114,7 @@ export class LiveDocs {
     if (parts.length !== 4) return 'is not in a worker folder: move it to .orchestra/docs/<worker>/';
     const worker = parts[2];
     if (!this.workers.has(worker)) return `is in the folder of unknown worker "${worker}": declare the worker in orchestra.yaml or move the doc`;
-    const id = parts[3].slice(0, -3);
-    if (!isValidId(id)) return `"${id}" is not a valid doc id: rename the file using letters, digits, ".", "_" and "-" only`;
-    if (st?.isSymbolicLink()) return 'is a symbolic link: docs must be regular files (links are never followed)';
-    return undefined;
+    return entryProblem(relPath, parts[3], !!st?.isSymbolicLink())?.message;
   }
 
   /** Brings one path up to date with the disk. `abs` is inside `.orchestra/docs/`. */

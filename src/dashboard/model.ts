@@ -5,7 +5,7 @@
  * Archived docs are read once at start (archive/ is not watched) and when a doc leaves docs/.
  */
 import { isoTime } from '../core/time.js';
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { workerNames, type Config } from '../core/config.js';
@@ -14,7 +14,7 @@ import { derive, type Derived } from '../core/state.js';
 import type { Problem } from '../errors.js';
 import { alertsPath } from '../store/alerts.js';
 import { loadConfig } from '../store/config-file.js';
-import { compareDocs, readDocFile } from '../store/docs.js';
+import { compareDocs, entryProblem, readDocFile } from '../store/docs.js';
 import type { Git } from '../store/git.js';
 import { loadWorkspace } from '../store/load.js';
 import { rel, type Workspace } from '../store/workspace.js';
@@ -57,9 +57,11 @@ function isoOf(ms: number): string {
   return isoTime(ms);
 }
 
+/** A file's change signature, from lstat: a symbolic link is seen as a link (and refused), never followed. */
 function signature(abs: string): string | undefined {
   try {
-    const st = statSync(abs);
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) return `link:${st.mtimeMs}`;
     return st.isFile() ? `${st.mtimeMs}:${st.size}` : undefined;
   } catch {
     return undefined;
@@ -300,6 +302,8 @@ export class LiveModel {
       entry = { problems: [{ file: relPath, field: '-', message: 'is not in a worker folder: move it to .orchestra/docs/<worker>/' }], sig };
     } else if (!workers.has(relParts[0])) {
       entry = { problems: [{ file: relPath, field: '-', message: `is in the folder of unknown worker "${relParts[0]}"` }], sig };
+    } else if (entryProblem(relPath, relParts[1], sig.startsWith('link:'))) {
+      entry = { problems: [entryProblem(relPath, relParts[1], sig.startsWith('link:'))!], sig };
     } else {
       const id = relParts[1].slice(0, -3);
       const mtime = Number(sig.split(':')[0]);

@@ -66,12 +66,9 @@ function listFolder(ws: Workspace, base: string, archived: boolean, workers: Rea
         continue;
       }
       const id = f.name.slice(0, -3);
-      if (!isValidId(id)) {
-        problems.push({ file: relPath, field: 'id', message: `"${id}" is not a valid doc id: rename the file using letters, digits, ".", "_" and "-" only` });
-        continue;
-      }
-      if (f.isSymbolicLink()) {
-        problems.push({ file: relPath, field: '-', message: 'is a symbolic link: docs must be regular files (links are never followed)' });
+      const refused = entryProblem(relPath, f.name, f.isSymbolicLink());
+      if (refused) {
+        problems.push(refused);
         continue;
       }
       if (!f.isFile()) continue;
@@ -90,6 +87,17 @@ function mtimeIso(abs: string): string {
     /* removed meanwhile */
   }
   return isoTime(ms);
+}
+
+/**
+ * What is wrong with a file in a worker folder before anything reads it: a name that is not an id, or a symbolic
+ * link (never followed: it could point anywhere). Every reader (CLI, daemon, dashboard) refuses the same files.
+ */
+export function entryProblem(relPath: string, fileName: string, isSymlink: boolean): Problem | undefined {
+  const id = fileName.replace(/\.md$/, '');
+  if (!isValidId(id)) return { file: relPath, field: 'id', message: `"${id}" is not a valid doc id: rename the file using letters, digits, ".", "_" and "-" only` };
+  if (isSymlink) return { file: relPath, field: '-', message: 'is a symbolic link: docs must be regular files (links are never followed)' };
+  return undefined;
 }
 
 /** Parses one doc file into a Doc or its problems. */
