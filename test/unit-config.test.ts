@@ -65,6 +65,11 @@ describe('orchestra.yaml validation', () => {
     expect(text).toMatch(/faq\[0\]\.match: "\(unclosed" is not a valid regular expression/);
     expect(problems({ ...base(), wrokers: [] })).toEqual([expect.stringMatching(/unknown key "wrokers"/)]);
     expect(globProblem('src/**/*.{ts,tsx}')).toBeUndefined();
+    const prompts = problems({ workers: [{ name: 'a', prompt: '../../.aws/credentials' }, { name: 'b', prompt: '/etc/passwd' }, { name: 'c', prompt: 'docs/c.md' }] });
+    expect(prompts).toEqual([
+      expect.stringMatching(/^workers\[0\]\.prompt: "\.\.\/\.\.\/\.aws\/credentials" is outside the repository/),
+      expect.stringMatching(/^workers\[1\]\.prompt: "\/etc\/passwd" is outside the repository/),
+    ]);
   });
 
   it('turns YAML syntax errors into problems with a line', () => {

@@ -172,6 +172,13 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
       const p = globProblem(g);
       if (p) problem(Array.isArray(w.scope) ? `workers[${i}].scope[${j}]` : `workers[${i}].scope`, p);
     });
+    if (w.prompt !== undefined) {
+      // The prompt is read by the daemon and, with the anthropic brain, sent to the API: it must be in the repository.
+      if (!w.prompt.trim()) problem(`workers[${i}].prompt`, 'is empty: give a path such as .orchestra/prompts/' + w.name + '.md');
+      else if (w.prompt.startsWith('/') || /^[A-Za-z]:[\\/]/.test(w.prompt) || w.prompt.split(/[\\/]/).includes('..')) {
+        problem(`workers[${i}].prompt`, `"${w.prompt}" is outside the repository: give a path relative to its root, such as .orchestra/prompts/${w.name}.md`);
+      }
+    }
     if (names.get(w.name) === i) deps.set(w.name, (w.depends_on ?? []).filter((d) => d !== w.name));
   });
   const cycle = findCycle(deps);

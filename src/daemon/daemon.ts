@@ -8,7 +8,7 @@
  *
  * `startDaemon` is the programmatic entry (`orchestra daemon`, `up` and `demo` call it in-process).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../store/config-file.js';
@@ -527,7 +527,11 @@ class Daemon {
     const w = this.config.workers.find((x) => x.name === worker);
     if (!w) return undefined;
     try {
-      return readFileSync(path.join(this.ws.root, w.prompt), 'utf8');
+      // Only a regular file inside the repository: a committed symbolic link could point at any file of the machine,
+      // and with the anthropic brain the prompt is sent to the API.
+      const abs = path.join(this.ws.root, w.prompt);
+      if (lstatSync(abs).isSymbolicLink() || !realpathSync(abs).startsWith(realpathSync(this.ws.root) + path.sep)) return undefined;
+      return readFileSync(abs, 'utf8');
     } catch {
       return undefined;
     }
