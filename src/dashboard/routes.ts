@@ -157,7 +157,8 @@ export const ROUTES: Route[] = [
 export function route(method: string, parts: string[]): { handler: Handler } {
   for (const r of ROUTES) {
     if (r.pattern.length !== parts.length || !r.pattern.every((p, i) => p.startsWith(':') || p === parts[i])) continue;
-    const m = method === 'HEAD' ? 'GET' : method;
+    // HEAD is GET without a body, except on the event stream, which would never end.
+    const m = method === 'HEAD' && r.pattern[0] !== 'events' ? 'GET' : method;
     const handler = r.methods[m];
     const allow = Object.keys(r.methods).join(', ');
     if (!handler) throw new HttpError(405, `${method} is not allowed on /api/${parts.join('/')}: use ${allow}`, { Allow: allow });

@@ -76,6 +76,9 @@ export function seedToDoc(input: unknown, config: Config): SeedPost {
   if (Buffer.byteLength(content) > MAX_DOC_BYTES) throw new HttpError(413, '"content" is over the 1 MB limit for a doc: link to large content instead');
   if (content.includes('\0')) throw new HttpError(400, '"content" contains binary data: a doc body must be text');
 
+  if (body.priority !== undefined && body.priority !== null && typeof body.priority !== 'string' && typeof body.priority !== 'number') {
+    throw new HttpError(400, '"priority" must be a word: alta|media|baja or high|medium|low');
+  }
   const rawPriority = body.priority === undefined || body.priority === null ? undefined : String(body.priority);
   const priority = rawPriority === undefined ? 'medium' : PRIORITY_WORDS[rawPriority.trim().toLowerCase()];
   if (!priority) throw new HttpError(400, `unknown priority "${rawPriority!.slice(0, 40)}": use alta|media|baja or high|medium|low`);
