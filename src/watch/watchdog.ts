@@ -130,6 +130,10 @@ export class Watchdog {
     if (this.started) setTimeout(() => void this.rescan(true), this.o.settleMs);
   }
 
+  /** Paths re-read while a full re-scan was reading: newer than what that scan saw. */
+  private readonly touchedDuringRescan = new Set<string>();
+  private rescanning = false;
+
   /** Re-reads only the hinted files and updates the in-memory state. */
   private reconcile(): void {
     if (this.stopped) return;
@@ -137,6 +141,7 @@ export class Watchdog {
     this.pending.clear();
     for (const abs of paths) {
       const relPath = rel(this.o.ws, abs);
+      if (this.rescanning) this.touchedDuringRescan.add(relPath);
       const parts = relPath.split('/');
       // .orchestra/docs/<worker>/<id>.md
       const worker = parts[2];
@@ -186,8 +191,24 @@ export class Watchdog {
     if (!existsSync(this.o.ws.docsDir)) {
       this.docs.clear();
     } else {
-      const { docs } = await readDocs(this.o.ws, { workers: this.workers, liveOnly: true, firstCommitTimes: () => this.o.git.firstCommitTimes() });
-      this.docs = new Map(docs.map((d) => [d.path, d]));
+      this.rescanning = true;
+      this.touchedDuringRescan.clear();
+      let docs;
+      try {
+        ({ docs } = await readDocs(this.o.ws, { workers: this.workers, liveOnly: true, firstCommitTimes: () => this.o.git.firstCommitTimes() }));
+      } finally {
+        this.rescanning = false;
+      }
+      const next = new Map(docs.map((d) => [d.path, d]));
+      // A doc re-read from its own event while the scan was reading is newer than the scan's copy (or its absence):
+      // keep it, or the next event would announce it a second time.
+      for (const p of this.touchedDuringRescan) {
+        const cur = this.docs.get(p);
+        if (cur) next.set(p, cur);
+        else next.delete(p);
+      }
+      this.touchedDuringRescan.clear();
+      this.docs = next;
     }
     if (emit) this.apply();
     else this.derived = derive(this.sortedDocs(), this.o.config);
