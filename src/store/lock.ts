@@ -1,4 +1,11 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+/**
+ * Exclusive file locks between processes (orchestra's writers, the one daemon per workspace). A lock file is
+ * created complete (written to a temp file, then hard-linked into place, so it is never seen empty) and carries
+ * a random token: only its holder's token releases it, and a stale lock (its holder's pid is gone) is broken by
+ * renaming it aside and checking it was the stale one, so a fresh lock taken meanwhile is never removed.
+ */
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { OrchestraError } from '../errors.js';
 
@@ -7,6 +14,7 @@ export interface LockInfo {
   host: string;
   at: number;
   purpose?: string;
+  token?: string;
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but is not ours). */
@@ -27,59 +35,80 @@ export function readLock(file: string): LockInfo | undefined {
   }
 }
 
-/** A lock whose holder died (same host, pid gone), or an unreadable lock older than `staleMs`. */
-export function isStale(file: string, staleMs: number): boolean {
-  const info = readLock(file);
+function staleInfo(file: string, info: LockInfo | undefined, staleMs: number): boolean {
   if (info && info.host === hostname()) return !isAlive(info.pid);
   try {
+    // Another machine's lock (a shared folder), or one we cannot read: only its age can tell.
     return Date.now() - statSync(file).mtimeMs > staleMs;
   } catch {
     return false;
   }
 }
 
-function tryCreate(file: string, purpose?: string): boolean {
-  try {
-    const fd = openSync(file, 'wx');
-    try {
-      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), purpose } satisfies LockInfo));
-    } finally {
-      closeSync(fd);
-    }
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+/** A lock whose holder died (same host, pid gone), or another host's or unreadable lock older than `staleMs`. */
+export function isStale(file: string, staleMs: number): boolean {
+  return staleInfo(file, readLock(file), staleMs);
 }
 
-/**
- * Removes a stale lock without racing other breakers: only the holder of `<file>.break` may remove it, and it
- * checks again that the lock is still the stale one it saw.
- */
-function breakStale(file: string, staleMs: number): void {
-  const breaker = `${file}.break`;
-  if (!tryCreate(breaker, 'break')) {
-    if (isStale(breaker, 5000)) {
-      try {
-        unlinkSync(breaker);
-      } catch {
-        /* someone else removed it */
-      }
-    }
-    return;
-  }
+/** Creates the lock complete, or returns undefined when it exists. */
+function tryCreate(file: string, purpose?: string): string | undefined {
+  const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
+  const tmp = `${file}.${token}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), purpose, token } satisfies LockInfo));
   try {
-    if (isStale(file, staleMs)) unlinkSync(file);
-  } catch {
-    /* already gone */
+    linkSync(tmp, file);
+    return token;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
   } finally {
     try {
-      unlinkSync(breaker);
+      unlinkSync(tmp);
     } catch {
       /* ignore */
     }
   }
+}
+
+/** Breaks a stale lock: renamed aside (one breaker wins the rename), removed only if it is the stale one seen. */
+function breakStale(file: string, staleMs: number): void {
+  const seen = readLock(file);
+  if (!staleInfo(file, seen, staleMs)) return;
+  const aside = `${file}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // someone else broke it first
+  }
+  const moved = readLock(aside);
+  if (seen && moved && moved.token !== seen.token) {
+    // A fresh lock was taken between our read and our rename: give it back if its place is still free.
+    try {
+      linkSync(aside, file);
+    } catch {
+      /* a third process holds it now; the fresh one's holder will find its lock gone and its release a no-op */
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* ignore */
+  }
+}
+
+function releaser(file: string, token: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    // Only our own lock: never one a breaker replaced.
+    if (readLock(file)?.token !== token) return;
+    try {
+      unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -99,18 +128,8 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
   const deadline = Date.now() + timeoutMs;
   let wait = 2;
   for (;;) {
-    if (tryCreate(file, opts.purpose)) {
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          unlinkSync(file);
-        } catch {
-          /* already gone */
-        }
-      };
-    }
+    const token = tryCreate(file, opts.purpose);
+    if (token) return releaser(file, token);
     if (isStale(file, staleMs)) {
       breakStale(file, staleMs);
       continue;
@@ -128,18 +147,13 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
 
 /** Takes a lock only if it is free (or stale); undefined when someone live holds it. */
 export function tryAcquireLock(file: string, opts: LockOptions = {}): (() => void) | undefined {
-  for (let i = 0; i < 2; i++) {
-    if (tryCreate(file, opts.purpose)) {
-      return () => {
-        try {
-          unlinkSync(file);
-        } catch {
-          /* already gone */
-        }
-      };
-    }
-    if (!isStale(file, opts.staleMs ?? 60_000)) return undefined;
-    breakStale(file, opts.staleMs ?? 60_000);
+  const staleMs = opts.staleMs ?? 60_000;
+  // A few rounds: a stale lock may need breaking first, and another starter may race us for it.
+  for (let i = 0; i < 8; i++) {
+    const token = tryCreate(file, opts.purpose);
+    if (token) return releaser(file, token);
+    if (!isStale(file, staleMs)) return undefined;
+    breakStale(file, staleMs);
   }
   return undefined;
 }
