@@ -88,3 +88,22 @@ describe('the timeline', () => {
     expect(byRe.get(q3)).toMatchObject({ type: 'answer', worker: 'worker-infra', title: 'Re: Which test framework?' });
   });
 });
+
+describe('commits in odd places', () => {
+  it('works on a branch whose name has brackets, and leaves a user\'s plain commit free of its files', async () => {
+    const dir = await makeWorkspace({ workers: 'worker-core' });
+    git(dir, ['checkout', '-q', '-b', '[feat]x']);
+    const id = await ok(dir, ['order', 'worker-core', 'On an odd branch']);
+    expect(git(dir, ['log', '-1', '--format=%s']).trim()).toBe('orchestra: order worker-core: On an odd branch');
+    expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
+    // Intent-to-add, as orchestra stages a new doc before its own commit: a plain commit does not take it.
+    const f = path.join(dir, '.orchestra/docs/worker-core/hand.md');
+    writeFileSync(f, '---\ntype: order\ntitle: Hand\n---\n');
+    git(dir, ['add', '--intent-to-add', '--', '.orchestra/docs/worker-core/hand.md']);
+    writeFileSync(path.join(dir, 'user.txt'), 'u\n');
+    git(dir, ['add', 'user.txt']);
+    git(dir, ['commit', '-q', '-m', 'user work']);
+    expect(git(dir, ['show', '--name-only', '--format=', 'HEAD']).trim()).toBe('user.txt');
+    expect(id).toMatch(/-order-on-an-odd-branch-/);
+  });
+});

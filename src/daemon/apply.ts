@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
 import { GitFailure } from '../errors.js';
-import { messageOf, subjectOf, type CommitRequest, type Git } from '../store/git.js';
+import { COMMIT_LINE, messageOf, subjectOf, type CommitRequest, type Git } from '../store/git.js';
 import { batchCommit, createDocFiles, removeDocFiles, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
@@ -123,7 +123,7 @@ async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
   } catch (e) {
     throw new GitFailure(`git commit failed: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`);
   }
-  const m = /^\[[^\]]*?([0-9a-f]{7,40})\]/m.exec(out);
+  const m = COMMIT_LINE.exec(out);
   if (!m) throw new GitFailure(`git commit made no commit: ${out.replace(/\s+/g, ' ').slice(0, 200) || 'nothing to commit'}`);
   return m[1];
 }
@@ -142,7 +142,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
       const [fresh] = await Promise.all([
         unsure.length ? newPaths(git, unsure) : new Set<string>(),
-        paths.length ? retryingLocks(() => git.exec(['add', '--', ...paths])) : undefined,
+        paths.length ? retryingLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths])) : undefined,
       ]);
       const authored: Applied['authored'] = [];
       if (fresh.size) {
@@ -170,8 +170,11 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       }
       return { authored, written: per, commit };
     } catch (e) {
-      if (paths.length) await git.unstage(paths);
-      removeDocFiles(ws, written);
+      // Never delete what a commit already holds (another process's `git commit -a` may have taken it).
+      const kept = await git.inHead(paths);
+      const gone = written.filter((w) => !kept.has(w.path));
+      if (gone.length) await git.unstage(gone.map((w) => w.path));
+      removeDocFiles(ws, gone);
       throw e;
     }
   }, 'daemon reactions');

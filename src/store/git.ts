@@ -38,6 +38,9 @@ const require = createRequire(import.meta.url);
 /** Variables a git hook or a parent git may have set that would point our git at another repository or index. */
 const REDIRECTING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_ALTERNATE_OBJECT_DIRECTORIES'];
 
+/** `[branch (root-commit) abc1234] subject`; a branch name may itself hold `]`. */
+export const COMMIT_LINE = /^\[.*? ([0-9a-f]{7,40})\] /m;
+
 /** Paths come back as they are (`src/café.ts`), not C-quoted, so they compare equal across git commands. */
 const GIT_OPTS = ['-c', 'core.quotePath=false'];
 
@@ -179,11 +182,12 @@ export class Git {
     if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
     args.push('--', ...paths);
     try {
-      // New files must be known to the index before `commit --only` can take them.
-      if (present.length) await this.retrying('add', () => this.exec(['add', '--', ...present]));
+      // New files must be known to the index before `commit --only` can take them: intent-to-add only, so a
+      // plain `git commit` someone runs meanwhile does not take them (it ignores intent-to-add entries).
+      if (present.length) await this.retrying('add', () => this.exec(['add', '--intent-to-add', '--', ...present]));
       const out = await this.retrying('commit', () => this.exec(args));
       // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
-      const m = /^\[[^\]]*?([0-9a-f]{7,40})\]/m.exec(out);
+      const m = COMMIT_LINE.exec(out);
       if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
       this.noteCommitted(present);
       return m[1];
@@ -217,6 +221,17 @@ export class Git {
       }
     } catch {
       /* a hint only: the daemon falls back to git status */
+    }
+  }
+
+  /** Which of `paths` HEAD holds: a rollback must never delete what some commit already took. */
+  async inHead(paths: readonly string[]): Promise<Set<string>> {
+    if (!paths.length) return new Set();
+    try {
+      const out = await this.exec(['ls-tree', '--name-only', '-z', 'HEAD', '--', ...paths]);
+      return new Set(out.split('\0').filter(Boolean));
+    } catch {
+      return new Set();
     }
   }
 

@@ -75,7 +75,9 @@ export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: Wri
       });
       return { ...written, commit };
     } catch (e) {
-      // Nothing half-done: the new file goes, edited files get their old text back.
+      // Nothing half-done: the new file goes, edited files get their old text back; unless another process's
+      // commit took them meanwhile (`git commit -a`): what a commit holds is never deleted or rewound.
+      if ((await git.inHead([written.path])).has(written.path)) throw e;
       try {
         unlinkSync(docAbs);
       } catch {
@@ -190,7 +192,8 @@ export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly 
     for (const w of written) w.commit = commit;
     return written;
   } catch (e) {
-    removeDocFiles(ws, written);
+    const kept = await git.inHead(written.map((w) => w.path));
+    removeDocFiles(ws, written.filter((w) => !kept.has(w.path)));
     throw e;
   }
 }
