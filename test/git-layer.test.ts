@@ -92,7 +92,7 @@ describe('the timeline', () => {
 describe('commits in odd places', () => {
   it('works on a branch whose name has brackets, and leaves a user\'s plain commit free of its files', async () => {
     const dir = await makeWorkspace({ workers: 'worker-core' });
-    git(dir, ['checkout', '-q', '-b', '[feat]x']);
+    git(dir, ['checkout', '-q', '-b', 'feat]x']);
     const id = await ok(dir, ['order', 'worker-core', 'On an odd branch']);
     expect(git(dir, ['log', '-1', '--format=%s']).trim()).toBe('orchestra: order worker-core: On an odd branch');
     expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
