@@ -29,6 +29,8 @@ export interface Applied {
   /** The reactions written, per planned trigger (same order as the input). */
   written: Written[][];
   commit?: string;
+  /** Triggers gone from disk by the time the lock was ours (a writer rolled back): no reaction, not handled. */
+  vanished?: Set<string>;
 }
 
 /** Paths among `paths` that git does not have yet: untracked, or staged as added but not committed. */
@@ -131,6 +133,9 @@ async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
 export async function applyBatch(ws: Workspace, git: Git, planned: readonly Planned[], now: Date): Promise<Applied> {
   await lockReleased(git);
   return git.withWriteLock(async () => {
+    // Under the lock, the trigger must still be there: a CLI whose commit failed removes its doc again.
+    const vanished = new Set(planned.filter((p) => !existsSync(path.join(ws.root, p.trigger.path))).map((p) => p.trigger.id));
+    if (vanished.size) planned = planned.map((p) => (vanished.has(p.trigger.id) ? { ...p, reaction: { ...p.reaction, docs: [] } } : p));
     const inputs = planned.flatMap((p) => p.reaction.docs);
     const written = inputs.length ? createDocFiles(ws, inputs, now) : [];
     const paths = written.map((w) => w.path);
@@ -159,7 +164,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
           authored.push({ author, docs: docs.map((d) => d.id), commit });
         }
       }
-      if (!written.length) return { authored, written: planned.map(() => []) };
+      if (!written.length) return { authored, written: planned.map(() => []), vanished };
       const commit = await commitAdded(git, batchCommit(written, 'daemon'));
       for (const w of written) w.commit = commit;
       const per: Written[][] = [];
@@ -168,7 +173,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
         per.push(written.slice(i, i + p.reaction.docs.length));
         i += p.reaction.docs.length;
       }
-      return { authored, written: per, commit };
+      return { authored, written: per, commit, vanished };
     } catch (e) {
       // Never delete what a commit already holds (another process's `git commit -a` may have taken it).
       const kept = await git.inHead(paths);

@@ -604,6 +604,10 @@ class Daemon {
     if (applied.commit) this.counts.commits++;
     const ids: string[] = [];
     planned.forEach((p, i) => {
+      if (applied.vanished?.has(p.trigger.id)) {
+        this.queue.delete(p.trigger.id);
+        return;
+      }
       const written = applied.written[i];
       for (const w of written) this.consider(this.live.refresh(path.join(this.ws.root, w.path)));
       this.handled.add(p.trigger.id);
