@@ -59,6 +59,16 @@ describe('docs', () => {
     const direct = parseDocFile(Buffer.from(serializeDoc(simple, 'Body')));
     expect(direct.ok && direct.data).toEqual(simple);
     expect(yamlScalar('no')).toBe('"no"');
+    // a title that looks like a timestamp is written quoted and reads back as text, by either reader
+    const stamp = serializeDoc({ type: 'order', title: '2026-11-24T10:00:00Z', created: '2026-11-24T10:00:00Z' }, '');
+    expect(stamp).toContain('title: "2026-11-24T10:00:00Z"\ncreated: 2026-11-24T10:00:00Z');
+    const back = parse(stamp);
+    expect(back.ok && back.doc.title).toBe('2026-11-24T10:00:00Z');
+    // written plain by hand, it is a date to YAML: both readers refuse it as a title, with the same message
+    const plain = parse('---\ntype: order\ntitle: 2026-11-24T10:00:00Z\n---\n');
+    const viaYamlPlain = parse('---\ntype: order # c\ntitle: 2026-11-24T10:00:00Z\n---\n');
+    expect(!plain.ok && plain.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['title: must be text: put it in quotes']);
+    expect(!viaYamlPlain.ok && viaYamlPlain.problems.map((p) => p.field)).toEqual(['title']);
     expect(yamlScalar('1.5')).toBe('"1.5"');
     expect(yamlScalar('Optimize propagation')).toBe('Optimize propagation');
   });

@@ -49,6 +49,8 @@ describe('derived state', () => {
     const a = doc({ type: 'order', id: 'a', to: 'worker-infra' });
     const b = doc({ type: 'order', id: 'b', to: 'worker-infra', after: ['a'] });
     expect(derive([a, b], config).orders.get('b')).toEqual({ state: 'waiting', waitingOn: ['a'] });
+    // an `after` order that is not among the docs read (archived: settled) does not hold it back
+    expect(derive([b], config).orders.get('b')).toEqual({ state: 'pending', waitingOn: [] });
     const blocked = doc({ type: 'report', re: 'a', outcome: 'blocked', from: 'worker-infra', worker: 'worker-infra' });
     expect(derive([a, b, blocked], config).orders.get('a')?.state).toBe('blocked');
     const restarted = { ...a, status: 'in_progress' as const };

@@ -78,7 +78,8 @@ export function derive(docs: readonly Doc[], config: Config): Derived {
       continue;
     }
     const waitingOn: string[] = [];
-    for (const a of d.after) if (base.get(a) !== 'completed') waitingOn.push(a);
+    // An `after` order not among the docs read is archived (settled) or a typo that `validate` reports: no wait.
+    for (const a of d.after) if (base.has(a) && base.get(a) !== 'completed') waitingOn.push(a);
     for (const dep of deps.get(d.to) ?? []) {
       for (const o of ordersByWorker.get(dep) ?? []) {
         if (o.created < d.created && OPEN_ORDER_STATES.has(base.get(o.id)!)) waitingOn.push(o.id);

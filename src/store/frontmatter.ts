@@ -84,7 +84,7 @@ const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
 
 const SIMPLE_LINE = /^([A-Za-z_][A-Za-z0-9_]*):[ \t]*(.*?)[ \t]*$/;
 
-function simpleScalar(v: string): { value: string } | undefined {
+function simpleScalar(v: string, key = ''): { value: string } | undefined {
   if (v.startsWith('"')) {
     if (v.includes('\\') && /\\[^"\\/bfnrtu]/.test(v)) return undefined; // YAML-only escapes: let YAML read it
     try {
@@ -94,7 +94,9 @@ function simpleScalar(v: string): { value: string } | undefined {
       return undefined;
     }
   }
-  if (ISO_UTC.test(v)) return { value: v };
+  // A plain timestamp is a date in YAML: a string only where a date is meant; elsewhere YAML decides (and the
+  // doc check says a title must be text).
+  if (ISO_UTC.test(v)) return key === 'created' ? { value: v } : undefined;
   if (PLAIN_SAFE.test(v) && !YAML11_SPECIAL.test(v) && !LOOKS_NUMERIC.test(v) && !LOOKS_DATE.test(v)) return { value: v };
   return undefined;
 }
@@ -132,7 +134,7 @@ function parseSimpleFrontmatter(text: string, openLen: number): ParsedFile | und
       }
       data[m[1]] = items;
     } else {
-      const sc = simpleScalar(v);
+      const sc = simpleScalar(v, m[1]);
       if (!sc) return undefined;
       data[m[1]] = sc.value;
     }
@@ -144,9 +146,9 @@ function parseSimpleFrontmatter(text: string, openLen: number): ParsedFile | und
  * One YAML scalar: plain when that reads back as the same string, else double-quoted (JSON strings are valid
  * YAML). Timestamps stay plain so the file reads like the contract's examples.
  */
-export function yamlScalar(value: string | number | boolean): string {
+export function yamlScalar(value: string | number | boolean, key = ''): string {
   if (typeof value !== 'string') return String(value);
-  if (ISO_UTC.test(value)) return value;
+  if (ISO_UTC.test(value)) return key === 'created' ? value : JSON.stringify(value);
   if (PLAIN_SAFE.test(value) && !YAML11_SPECIAL.test(value) && !LOOKS_NUMERIC.test(value) && !LOOKS_DATE.test(value)) return value;
   return JSON.stringify(value);
 }
@@ -156,7 +158,7 @@ function yamlOf(frontmatter: Record<string, unknown>): string {
   for (const [k, v] of Object.entries(frontmatter)) {
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) out += `${k}: [${v.map((x) => yamlScalar(x as string)).join(', ')}]\n`;
-    else out += `${k}: ${yamlScalar(v as string)}\n`;
+    else out += `${k}: ${yamlScalar(v as string, k)}\n`;
   }
   return out;
 }
@@ -178,7 +180,7 @@ export function setFrontmatterKey(text: string, key: string, value: string): str
   const lines = (bom ? text.slice(1) : text).replace(/\r\n?/g, '\n').split('\n');
   const close = lines.indexOf('---', 1) === -1 ? lines.findIndex((l, i) => i > 0 && l.trimEnd() === '---') : lines.indexOf('---', 1);
   if (close <= 0) throw new Error('frontmatter is not closed');
-  const rendered = `${key}: ${yamlScalar(value)}`;
+  const rendered = `${key}: ${yamlScalar(value, key)}`;
   const at = lines.findIndex((l, i) => i > 0 && i < close && new RegExp(`^${key}\\s*:`).test(l));
   if (at === -1) lines.splice(close, 0, rendered);
   else lines[at] = rendered;

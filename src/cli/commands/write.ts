@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PRIORITIES, type Doc, type Priority } from '../../core/doc.js';
 import { isValidId } from '../../core/ids.js';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError, UsageError, ValidationError } from '../../errors.js';
 import { locateDoc } from '../../store/docs.js';
 import { editDoc, writeDoc, type Written } from '../../store/write.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
@@ -31,7 +31,7 @@ export function findDoc(ctx: Ctx, id: string): Doc & { abs: string } {
   const at = locateDoc(ctx.ws, id, workers);
   if (!at) throw new NotFoundError(`no doc "${id}" in .orchestra/docs or .orchestra/archive (see \`orchestra list\`)`);
   const r = readDocFile({ abs: at.abs, relPath: rel(ctx.ws, at.abs), worker: at.worker, id, archived: at.archived }, workers, new Date().toISOString());
-  if (!r.doc) throw new UsageError(`${rel(ctx.ws, at.abs)} is invalid: ${r.problems.map((p) => p.message).join('; ')}`);
+  if (!r.doc) throw new ValidationError(r.problems);
   return { ...r.doc, abs: at.abs };
 }
 
