@@ -112,3 +112,23 @@ describe('doubts and answers through the CLI', () => {
     expect(subjects(dir)[0]).toBe('orchestra: answer worker-infra: Re: ¿Qué framework usar para tests?');
   });
 });
+
+describe('blocked, then started again', () => {
+  it('a blocked report blocks the order until it is started again; a hand-written blocked report too', async () => {
+    const dir = await makeWorkspace({ workers: 'worker-core' });
+    const order = await ok(dir, ['order', 'worker-core', 'Wire the parser']);
+    await ok(dir, ['--as', 'worker-core', 'start', order]);
+    const blocked = await ok(dir, ['--as', 'worker-core', 'report', order, '--blocked', '--body', 'no grammar yet']);
+    expect((await okJson(dir, ['show', order])).state).toBe('blocked');
+    await ok(dir, ['--as', 'worker-core', 'start', order]);
+    const shown = await okJson(dir, ['show', order]);
+    expect(shown.state).toBe('in_progress');
+    expect(readFileSync(path.join(dir, shown.path), 'utf8')).toContain(`resumed: ${blocked}`);
+
+    // A blocked report written by hand does not touch the order's status: it blocks the order all the same.
+    const hand = path.join(dir, '.orchestra/docs/worker-core/hand-blocked.md');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(hand, `---\ntype: report\ntitle: Stuck again\nre: ${order}\noutcome: blocked\n---\n`);
+    expect((await okJson(dir, ['show', order])).state).toBe('blocked');
+  });
+});

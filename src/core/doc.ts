@@ -44,6 +44,8 @@ export interface Doc {
   re?: string;
   /** Orders only. */
   after: string[];
+  /** Orders only: the blocked report this order was started again after (`orchestra start` writes it). */
+  resumed?: string;
   /** Reports only. */
   outcome?: Outcome;
   tags: string[];
@@ -60,7 +62,7 @@ export interface Doc {
 }
 
 /** Frontmatter keys we know. Unknown keys are kept on disk and ignored. */
-const KNOWN_KEYS = new Set(['type', 'title', 'from', 'to', 'priority', 'status', 're', 'after', 'outcome', 'tags', 'created', 'author']);
+const KNOWN_KEYS = new Set(['type', 'title', 'from', 'to', 'priority', 'status', 're', 'after', 'outcome', 'tags', 'created', 'author', 'resumed']);
 
 interface RawDoc {
   type: string;
@@ -71,6 +73,7 @@ interface RawDoc {
   priority?: string;
   status?: string;
   re?: string;
+  resumed?: string;
   after?: string | string[];
   outcome?: string;
   tags?: string | (string | number)[];
@@ -103,6 +106,7 @@ function checkRaw(data: Record<string, unknown>, problem: (field: string, messag
   for (const k of TEXT_KEYS) if (data[k] !== undefined && !isText(data[k])) bad(k, 'must be text: put it in quotes');
   const idMsg = 'must be a doc id (letters, digits, ".", "_", "-"; no "/" or "..")';
   if (data.re !== undefined && !isValidId(data.re)) bad('re', idMsg);
+  if (data.resumed !== undefined && !isValidId(data.resumed)) bad('resumed', idMsg);
   if (data.after !== undefined) {
     const list = Array.isArray(data.after) ? data.after : [data.after];
     list.forEach((a, i) => {
@@ -234,6 +238,7 @@ export function normaliseDoc(data: Record<string, unknown>, body: string, ctx: N
       priority,
       status,
       re: raw.re,
+      resumed: type === 'order' ? raw.resumed : undefined,
       after,
       outcome,
       tags,

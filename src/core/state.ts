@@ -40,8 +40,8 @@ function orderBaseState(order: Doc, replies: Doc[] | undefined): OrderState {
   const reports = (replies ?? []).filter((r) => r.type === 'report');
   const latest = reports[reports.length - 1];
   if (latest?.outcome === 'completed') return 'completed';
-  // A blocked order that was started again (its status moved on after the report) is no longer blocked.
-  if (latest?.outcome === 'blocked' && status !== 'in_progress' && status !== 'completed' && status !== 'cancelled') return 'blocked';
+  // A blocked report wins until the order is started again after it (`start` records which report it resumes).
+  if (latest?.outcome === 'blocked' && order.resumed !== latest.id && status !== 'completed' && status !== 'cancelled') return 'blocked';
   return status;
 }
 
@@ -104,6 +104,14 @@ export function derive(docs: readonly Doc[], config: Config): Derived {
     }
   };
   return { byId, orders, replies, stateOf, isAnswered, isResolved };
+}
+
+/** The blocked report an order is stuck on (its latest report), to record when the order is started again. */
+export function blockedBy(order: Doc, derived: Derived): string | undefined {
+  if (derived.orders.get(order.id)?.state !== 'blocked') return undefined;
+  const reports = (derived.replies.get(order.id) ?? []).filter((r) => r.type === 'report');
+  const latest = reports[reports.length - 1];
+  return latest?.outcome === 'blocked' ? latest.id : undefined;
 }
 
 export function byPriorityThenAge(a: Doc, b: Doc): number {

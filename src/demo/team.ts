@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
-import { inboxOf, type Inbox } from '../core/state.js';
+import { blockedBy, inboxOf, type Inbox } from '../core/state.js';
 import { Git } from '../store/git.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
 import { editDoc, writeDoc } from '../store/write.js';
@@ -64,9 +64,13 @@ export class SimWorker {
   }
 
   async start(order: Doc): Promise<void> {
+    // As `orchestra start` does: starting a blocked order again records the blocked report it moves past.
+    const { loaded } = await this.inbox();
+    const resumes = blockedBy(order, loaded.derived);
     await editDoc(this.team.ws, this.team.git, { abs: path.join(this.team.ws.root, order.path), id: order.id, worker: order.worker, title: order.title }, 'status', 'in_progress', {
       actor: this.name,
       verb: 'start',
+      also: resumes ? { resumed: resumes } : undefined,
     });
   }
 

@@ -96,11 +96,12 @@ export async function editDoc(
   target: { abs: string; id: string; worker: string; title: string },
   key: string,
   value: string,
-  opts: { actor: string; verb: string },
+  opts: { actor: string; verb: string; also?: Record<string, string> },
 ): Promise<string> {
   return git.withWriteLock(async () => {
     const before = readFileSync(target.abs, 'utf8');
     updateDocKey(target.abs, key, value);
+    for (const [k, v] of Object.entries(opts.also ?? {})) updateDocKey(target.abs, k, v);
     try {
       return await git.commitPaths({
         paths: [rel(ws, target.abs)],

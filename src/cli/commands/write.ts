@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { PRIORITIES, type Doc, type Priority } from '../../core/doc.js';
 import { isValidId } from '../../core/ids.js';
+import { blockedBy } from '../../core/state.js';
 import { NotFoundError, UsageError, ValidationError } from '../../errors.js';
 import { locateDoc } from '../../store/docs.js';
 import { editDoc, writeDoc, type Written } from '../../store/write.js';
@@ -98,13 +99,15 @@ export const registerWriteCommands: Register = (program, ctx) => {
             throw new UsageError(`${id} is ${info.state}: only open orders can be cancelled`);
           }
         }
+        // Starting a blocked order again records which blocked report it moves past.
+        const resumes = name === 'start' ? blockedBy(order, loaded.derived) : undefined;
         const commit = await editDoc(
           c.ws,
           c.git,
           { abs: `${c.ws.root}/${order.path}`, id, worker: order.worker, title: order.title },
           'status',
           name === 'start' ? 'in_progress' : 'cancelled',
-          { actor: me, verb: name },
+          { actor: me, verb: name, also: resumes ? { resumed: resumes } : undefined },
         );
         if (c.json) c.io.out(JSON.stringify({ id, status: name === 'start' ? 'in_progress' : 'cancelled', commit }));
         else c.io.out(id);
