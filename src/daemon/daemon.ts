@@ -201,7 +201,7 @@ class Daemon {
     if (this.live.docs().some((d) => d.createdInferred)) {
       this.live.setFirstCommits(await this.git.firstCommitTimes().catch(() => new Map<string, string>()));
     }
-    const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc);
+    const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc, (id) => this.live.byId(id));
     if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
 
     const reacted = new Set<string>();

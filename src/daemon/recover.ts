@@ -46,7 +46,11 @@ export function removeStaleTemps(ws: Workspace): number {
  * Commits daemon docs present on disk but not committed (the daemon died between writing and committing them).
  * Runs inside the write lock. Returns the commit and ids, or undefined when there was nothing to do.
  */
-export async function commitLeftovers(git: Git, daemonDocAt: (relPath: string) => Doc | undefined): Promise<{ commit: string; docs: string[] } | undefined> {
+export async function commitLeftovers(
+  git: Git,
+  daemonDocAt: (relPath: string) => Doc | undefined,
+  docById: (id: string) => Doc | undefined = () => undefined,
+): Promise<{ commit: string; docs: string[] } | undefined> {
   return git.withWriteLock(async () => {
     // One status of the whole docs folder, not one per doc.
     const fresh = await newPaths(git, ['.orchestra/docs']);
@@ -56,6 +60,16 @@ export async function commitLeftovers(git: Git, daemonDocAt: (relPath: string) =
       if (d && d.from === 'daemon') left.push(d);
     }
     if (!left.length) return undefined;
+    // A hand-written trigger is committed as its author before its reaction (killed in between, neither was).
+    const byAuthor = new Map<string, Doc[]>();
+    for (const d of left) {
+      const t = d.re ? docById(d.re) : undefined;
+      if (!t || t.from === 'daemon' || !fresh.has(t.path)) continue;
+      const list = byAuthor.get(t.from) ?? [];
+      if (!list.includes(t)) list.push(t);
+      byAuthor.set(t.from, list);
+    }
+    for (const [author, docs] of byAuthor) await commitAsAuthor(git, author, docs);
     const commit = await commitAsAuthor(git, 'daemon', left);
     return { commit, docs: left.map((d) => d.id) };
   }, 'daemon recovery');
