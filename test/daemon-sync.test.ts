@@ -49,3 +49,41 @@ describe('daemon sync through a git remote', () => {
     }
   });
 });
+
+describe('syncOnce', () => {
+  it('never publishes the person\'s own unpushed commits, and merges instead of rebasing over uncommitted work', async () => {
+    const { syncOnce } = await import('../src/daemon/sync.js');
+    const { Git } = await import('../src/store/git.js');
+    const remote = tempDir('orchestra-remote-');
+    git(remote, ['init', '-q', '--bare', '-b', 'main']);
+    const a = await makeWorkspace({ workers: 'worker-core' });
+    git(a, ['remote', 'add', 'origin', remote]);
+    git(a, ['push', '-q', '-u', 'origin', 'main']);
+    const cfg = { remote: 'origin', branch: 'main', intervalMs: 1000 };
+
+    // A commit of the person's own, not pushed: sync waits and says why.
+    writeFileSync(path.join(a, 'mine.txt'), 'mine\n');
+    git(a, ['add', 'mine.txt']);
+    git(a, ['commit', '-q', '-m', 'my own work']);
+    await ok(a, ['order', 'worker-core', 'After my work']);
+    const waited = await syncOnce(new Git(a), cfg);
+    expect(waited.pushed).toBe(0);
+    expect(waited.warning).toMatch(/commits of your own not yet on origin: sync waits/);
+    expect(git(remote, ['log', '--format=%s', 'main']).trim().split('\n')).not.toContain('my own work');
+
+    // Once the person pushed theirs, orchestra's commits go; with uncommitted work and the remote ahead, a merge.
+    git(a, ['push', '-q', 'origin', 'main']);
+    const b = gitdir(tempDir('orchestra-clone-'));
+    git(b, ['remote', 'add', 'origin', remote]);
+    git(b, ['pull', '-q', 'origin', 'main']);
+    await ok(b, ['order', 'worker-core', 'From the other clone']);
+    git(b, ['push', '-q', 'origin', 'main']);
+    await ok(a, ['order', 'worker-core', 'From this clone']);
+    writeFileSync(path.join(a, 'mine.txt'), 'unsaved\n');
+    const merged = await syncOnce(new Git(a), cfg);
+    expect(merged.warning).toBeUndefined();
+    expect(merged).toMatchObject({ pulled: 1, pushed: 1 });
+    expect(readFileSync(path.join(a, 'mine.txt'), 'utf8')).toBe('unsaved\n');
+    expect(git(remote, ['log', '--format=%s', 'main']).trim().split('\n')).toEqual(expect.arrayContaining(['orchestra: order worker-core: From this clone', 'orchestra: order worker-core: From the other clone']));
+  });
+});

@@ -37,6 +37,12 @@ async function counts(git: Git, upstream: string): Promise<{ ahead: number; behi
  * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
  * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between.
  */
+/** Whether every commit on HEAD not yet upstream is orchestra's (its subject says so). */
+async function onlyOrchestraAhead(git: Git, upstream: string): Promise<boolean> {
+  const subjects = (await git.exec(['log', '--format=%s', `${upstream}..HEAD`])).split('\n').filter(Boolean);
+  return subjects.every((s) => s.startsWith('orchestra: '));
+}
+
 export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: number } = {}): Promise<SyncResult> {
   const upstream = `refs/remotes/${cfg.remote}/${cfg.branch}`;
   const attempts = opts.attempts ?? 5;
@@ -58,14 +64,21 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
     const outcome = await git.withWriteLock(async (): Promise<'done' | 'retry' | SyncResult> => {
       if (hasUpstream) {
         const { ahead, behind } = await counts(git, upstream);
+        // Only orchestra's own commits are ever rebased or pushed: the person's unpushed work is theirs to publish.
+        if (ahead > 0 && !(await onlyOrchestraAhead(git, upstream))) {
+          return { pulled, pushed, warning: `${cfg.branch} has commits of your own not yet on ${cfg.remote}: sync waits until you push them (orchestra never publishes your work)` };
+        }
         if (behind > 0) {
+          // A clean tree is rebased (a straight history); with uncommitted work, a merge leaves that work alone.
+          const dirty = ahead > 0 && (await git.exec(['status', '--porcelain', '--untracked-files=no'])).trim() !== '';
           try {
             if (ahead === 0) await git.exec(['merge', '--ff-only', '--quiet', upstream]);
+            else if (dirty) await git.exec(['merge', '--no-edit', '--quiet', '-m', `orchestra: sync ${cfg.remote}: merge ${cfg.branch}`, upstream]);
             else await git.exec(['rebase', '--quiet', upstream]);
             pulled += behind;
           } catch (e) {
-            if (ahead > 0) await git.exec(['rebase', '--abort']).catch(() => undefined);
-            return { pulled, pushed, warning: `could not ${ahead ? 'rebase onto' : 'fast-forward to'} ${cfg.remote}/${cfg.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` };
+            if (ahead > 0) await git.exec([dirty ? 'merge' : 'rebase', '--abort']).catch(() => undefined);
+            return { pulled, pushed, warning: `could not ${ahead ? (dirty ? 'merge' : 'rebase onto') : 'fast-forward to'} ${cfg.remote}/${cfg.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` };
           }
         }
         if ((await counts(git, upstream)).ahead === 0) return 'done';
