@@ -125,3 +125,21 @@ describe('orchestra init', () => {
     expect(existsSync(path.join(dir, 'orchestra.yaml'))).toBe(false);
   });
 });
+
+describe('init that cannot commit', () => {
+  it('puts everything back, so init works once git knows who you are', async () => {
+    const { mkdirSync: mk } = await import('node:fs');
+    const dir = tempDir();
+    git(dir, ['init', '-q', '-b', 'main']);
+    const home = tempDir('home-');
+    mk(home, { recursive: true });
+    const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', EMAIL: '', GIT_AUTHOR_NAME: '', GIT_COMMITTER_NAME: '' };
+    const r = await run(dir, ['init'], { env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/git does not know who you are/);
+    expect(existsSync(path.join(dir, 'orchestra.yaml'))).toBe(false);
+    git(dir, ['config', 'user.name', 'Ana']);
+    git(dir, ['config', 'user.email', 'ana@example.com']);
+    expect((await run(dir, ['init'], { env })).exitCode).toBe(0);
+  });
+});

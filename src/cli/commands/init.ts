@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchemas, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
@@ -75,6 +75,8 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
     // A prompt someone already wrote is theirs: only --force replaces it.
     if (opts.force || !existsSync(path.join(ws.root, rel))) files.push([rel, promptTemplate(w)]);
   }
+  // What was there before (with --force), so a failed commit puts everything back as it was.
+  const before = new Map(files.map(([rel]) => [rel, existsSync(path.join(ws.root, rel)) ? readFileSync(path.join(ws.root, rel)) : undefined]));
   for (const [rel, text] of files) {
     const abs = path.join(ws.root, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
@@ -83,9 +85,20 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
   for (const w of workers) mkdirSync(path.join(ws.docsDir, w.name), { recursive: true });
   mkdirSync(ws.stateDir, { recursive: true });
   const git = new Git(ws.root, ws.gitDir);
-  const commit = await git.withWriteLock(() =>
-    git.commitPaths({ paths: files.map(([p]) => p), subject: `orchestra: init lead: set up ${workers.length} workers`, doc: 'init', actor: 'lead' }),
-  );
+  let commit: string;
+  try {
+    commit = await git.withWriteLock(() =>
+      git.commitPaths({ paths: files.map(([p]) => p), subject: `orchestra: init lead: set up ${workers.length} workers`, doc: 'init', actor: 'lead' }),
+    );
+  } catch (e) {
+    // Nothing half-done: a second `init` after fixing the cause (say, git's identity) must not find a workspace.
+    for (const [rel, old] of before) {
+      const abs = path.join(ws.root, rel);
+      if (old === undefined) rmSync(abs, { force: true });
+      else writeFileSync(abs, old);
+    }
+    throw e;
+  }
   return { ws, workers: workers.map((w) => w.name), files: files.map(([p]) => p), commit, createdRepo };
 }
 
