@@ -140,6 +140,8 @@ describe('init that cannot commit', () => {
     expect(existsSync(path.join(dir, 'orchestra.yaml'))).toBe(false);
     git(dir, ['config', 'user.name', 'Ana']);
     git(dir, ['config', 'user.email', 'ana@example.com']);
-    expect((await run(dir, ['init'], { env })).exitCode).toBe(0);
+    const again = await run(dir, ['init'], { env: { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
+    expect(again.stderr).toBe('');
+    expect(again.exitCode).toBe(0);
   });
 });
