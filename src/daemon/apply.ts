@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
 import { GitFailure } from '../errors.js';
-import { COMMIT_LINE, messageOf, subjectOf, type CommitRequest, type Git } from '../store/git.js';
+import { COMMIT_LINE, messageOf, retryOnGitLocks, subjectOf, type CommitRequest, type Git } from '../store/git.js';
 import { batchCommit, createDocFiles, removeDocFiles, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
@@ -97,23 +97,6 @@ export function lockReleased(git: Git, maxMs = 2000): Promise<void> {
   });
 }
 
-const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
-
-/** Runs a git write, retrying with jitter while another git process holds one of git's own locks. */
-async function retryingLocks<T>(fn: () => Promise<T>): Promise<T> {
-  let wait = 5;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!LOCK_ERRORS.test(e instanceof Error ? e.message : String(e)) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
-      wait = Math.min(wait * 2, 400);
-    }
-  }
-}
-
 /** `git commit --only` of paths already added to the index (what `commitPaths` does after its own `git add`). */
 async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
   const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
@@ -121,7 +104,7 @@ async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
   args.push('--', ...req.paths);
   let out: string;
   try {
-    out = await retryingLocks(() => git.exec(args));
+    out = await retryOnGitLocks(() => git.exec(args));
   } catch (e) {
     throw new GitFailure(`git commit failed: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`);
   }
@@ -147,7 +130,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
       const [fresh] = await Promise.all([
         unsure.length ? newPaths(git, unsure) : new Set<string>(),
-        paths.length ? retryingLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths])) : undefined,
+        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths])) : undefined,
       ]);
       const authored: Applied['authored'] = [];
       if (fresh.size) {

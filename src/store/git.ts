@@ -38,6 +38,21 @@ const require = createRequire(import.meta.url);
 /** Variables a git hook or a parent git may have set that would point our git at another repository or index. */
 const REDIRECTING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_ALTERNATE_OBJECT_DIRECTORIES'];
 
+/** Runs a git write, retrying with jittered backoff (up to a minute) while another git process holds one of git's locks. */
+export async function retryOnGitLocks<T>(fn: () => Promise<T>): Promise<T> {
+  let wait = 5;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!LOCK_ERRORS.test(e instanceof Error ? e.message : String(e)) || Date.now() > deadline) throw e;
+      await sleep(wait + Math.random() * wait);
+      wait = Math.min(wait * 2, 400);
+    }
+  }
+}
+
 /** `[branch (root-commit) abc1234] subject`; a branch name may itself hold `]`. */
 export const COMMIT_LINE = /^\[.*? ([0-9a-f]{7,40})\] /m;
 
@@ -145,20 +160,10 @@ export class Git {
 
   /** Retries git operations that failed only because another process held a git lock. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    let wait = 10;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        if (LOCK_ERRORS.test(msg) && Date.now() < deadline) {
-          await sleep(wait + Math.random() * wait);
-          wait = Math.min(wait * 2, 400);
-          continue;
-        }
-        throw new GitFailure(`git ${what} failed: ${oneLine(msg).slice(0, 300)}`);
-      }
+    try {
+      return await retryOnGitLocks(fn);
+    } catch (e) {
+      throw new GitFailure(`git ${what} failed: ${oneLine(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
     }
   }
 
