@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, bareCommit, env, generateWorkspace, median, record, report, time, tmp } from './lib.mjs';
+import { BIN, bareCommit, env, generateWorkspace, median, record, report, time, tmp, readFloorScript } from './lib.mjs';
 
 const N = Number(process.env.BENCH_DOCS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -24,20 +24,7 @@ for (let i = 0; i < RUNS; i++) {
 const node = [];
 for (let i = 0; i < RUNS; i++) node.push(time(() => execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore' })));
 
-const reader = path.join(tmp('orchestra-floor-'), 'read.mjs');
-writeFileSync(
-  reader,
-  `import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-let n = 0;
-for (const base of ['.orchestra/docs', '.orchestra/archive']) {
-  let folders = [];
-  try { folders = readdirSync(base); } catch {}
-  for (const w of folders) if (!w.startsWith('.')) for (const f of readdirSync(path.join(base, w))) { readFileSync(path.join(base, w, f), 'utf8'); n++; }
-}
-process.stdout.write(String(n));
-`,
-);
+const reader = readFloorScript();
 const floorRead = [];
 const list = [];
 for (let i = 0; i < Math.max(5, Math.round(RUNS / 2)); i++) {

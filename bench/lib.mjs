@@ -118,3 +118,25 @@ export function report(title) {
     console.log(`| ${r.name} | ${fmt(r.value, r.unit)} | ${fmt(r.floor, r.unit)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} | ${target} | ${r.ok === undefined ? '' : r.ok ? '✔' : '✖'} |`);
   }
 }
+
+/**
+ * The read floor: a plain Node script that only reads the same doc files (no parsing, no git). Returns its
+ * path; run it with the workspace as cwd.
+ */
+export function readFloorScript() {
+  const reader = path.join(tmp('orchestra-floor-'), 'read.mjs');
+  writeFileSync(
+    reader,
+    `import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+let n = 0;
+for (const base of ['.orchestra/docs', '.orchestra/archive']) {
+  let folders = [];
+  try { folders = readdirSync(base); } catch {}
+  for (const w of folders) if (!w.startsWith('.')) for (const f of readdirSync(path.join(base, w))) if (f.endsWith('.md')) { readFileSync(path.join(base, w, f), 'utf8'); n++; }
+}
+process.stdout.write(String(n));
+`,
+  );
+  return reader;
+}

@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, bareCommit, env, generateWorkspace, git, median, percentile, record, recordAbsolute, report, time, tmp } from './lib.mjs';
+import { BIN, bareCommit, env, generateWorkspace, git, median, percentile, record, recordAbsolute, report, time, tmp, readFloorScript } from './lib.mjs';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100);
 const N = Number(process.env.BENCH_DOCS ?? 10_000);
@@ -82,20 +82,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
   });
   console.error(`watch: status workspace with ${N} docs and ${workers.length} worktrees at ${dir}`);
 
-  const reader = path.join(tmp('orchestra-floor-'), 'read.mjs');
-  writeFileSync(
-    reader,
-    `import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-let n = 0;
-for (const base of ['.orchestra/docs', '.orchestra/archive']) {
-  let folders = [];
-  try { folders = readdirSync(base); } catch {}
-  for (const w of folders) if (!w.startsWith('.')) for (const f of readdirSync(path.join(base, w))) if (f.endsWith('.md')) { readFileSync(path.join(base, w, f), 'utf8'); n++; }
-}
-process.stdout.write(String(n));
-`,
-  );
+  const reader = readFloorScript();
   const status = () => execFileSync(process.execPath, [BIN, 'status', '--json'], { cwd: dir, env, maxBuffer: 1 << 28 });
   // Warm-up: page cache, config cache, and the first health scan's alerts.
   const first = JSON.parse(String(status()));
