@@ -12,10 +12,13 @@ describe('daemon recovery', () => {
     const folder = path.join(dir, '.orchestra/docs/worker-core');
     writeFileSync(path.join(folder, 'hand-doubt.md'), '---\ntype: doubt\ntitle: Which colour?\n---\nred or blue\n');
     // what the killed daemon left: its escalation, written, never committed
+    // ...and staged it intent-to-add, as it does right before its commit
+    const reaction = '20261124-120000-escalation-needs-the-lead-which-colour-zzzz.md';
     writeFileSync(
-      path.join(folder, '20261124-120000-escalation-needs-the-lead-which-colour-zzzz.md'),
+      path.join(folder, reaction),
       '---\ntype: escalation\ntitle: "Needs the lead: Which colour?"\nfrom: daemon\nto: lead\nre: hand-doubt\ncreated: 2026-11-24T12:00:00.000Z\n---\nno faq entry matches\n',
     );
+    git(dir, ['add', '--intent-to-add', '--', `.orchestra/docs/worker-core/${reaction}`]);
     await ok(dir, ['daemon', '--once']);
     expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
     const authorOf = (f: string) => git(dir, ['log', '--diff-filter=A', '--format=%an', '--', `.orchestra/docs/worker-core/${f}`]).trim();
