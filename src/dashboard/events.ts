@@ -2,6 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './http.js';
 
+/** Bytes buffered for one event-stream client before it is dropped. */
+const MAX_BACKLOG = 1024 * 1024;
+
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -43,7 +46,11 @@ export class EventHub {
   private write(text: string): void {
     for (const res of this.clients) {
       if (res.writableEnded || res.destroyed) this.clients.delete(res);
-      else res.write(text);
+      // A client that stopped reading would make the server buffer for it forever: let it go (it reconnects).
+      else if (res.writableLength > MAX_BACKLOG) {
+        this.clients.delete(res);
+        res.destroy();
+      } else res.write(text);
     }
   }
 
