@@ -8,8 +8,7 @@ import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
-import { GitFailure } from '../errors.js';
-import { COMMIT_LINE, messageOf, retryOnGitLocks, subjectOf, type CommitRequest, type Git } from '../store/git.js';
+import { retryOnGitLocks, subjectOf, type Git } from '../store/git.js';
 import { batchCommit, createDocFiles, removeDocFiles, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
@@ -98,22 +97,6 @@ export function lockReleased(git: Git, maxMs = 2000): Promise<void> {
   });
 }
 
-/** `git commit --only` of paths already added to the index (what `commitPaths` does after its own `git add`). */
-async function commitAdded(git: Git, req: CommitRequest): Promise<string> {
-  const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
-  if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
-  args.push('--', ...req.paths);
-  let out: string;
-  try {
-    out = await retryOnGitLocks(() => git.exec(args));
-  } catch (e) {
-    throw new GitFailure(`git commit failed: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)}`);
-  }
-  const m = COMMIT_LINE.exec(out);
-  if (!m) throw new GitFailure(`git commit made no commit: ${out.replace(/\s+/g, ' ').slice(0, 200) || 'nothing to commit'}`);
-  return m[1];
-}
-
 export async function applyBatch(ws: Workspace, git: Git, planned: readonly Planned[], now: Date): Promise<Applied> {
   await lockReleased(git);
   return git.withWriteLock(async () => {
@@ -149,7 +132,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
         }
       }
       if (!written.length) return { authored, written: planned.map(() => []), vanished };
-      const commit = await commitAdded(git, batchCommit(written, 'daemon'));
+      const commit = await git.commitStaged(batchCommit(written, 'daemon'));
       for (const w of written) w.commit = commit;
       const per: Written[][] = [];
       let i = 0;

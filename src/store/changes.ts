@@ -125,7 +125,7 @@ async function startTimes(git: Git, orders: Doc[]): Promise<Map<string, string>>
   const earliest = orders.reduce((m, o) => (Date.parse(o.created) < Date.parse(m) ? o.created : m), orders[0].created);
   const wanted = new Set(orders.map((o) => o.id));
   // One pass over orchestra's commits since the oldest of these orders was written.
-  const entries = await git.timeline({ since: new Date(Date.parse(earliest) - 1000) }).catch(() => []);
+  const entries = await git.timeline({ since: new Date(Date.parse(earliest) - 1000), batches: false }).catch(() => []);
   for (const e of entries) {
     // Newest first: the last `start` seen is the first start of the order.
     if (e.type === 'start' && wanted.has(e.doc)) out.set(e.doc, e.at);

@@ -183,19 +183,11 @@ export class Git {
   async commitPaths(req: CommitRequest): Promise<string> {
     const paths = [...new Set(req.paths)];
     const present = paths.filter((p) => existsSync(path.join(this.root, p)));
-    const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
-    if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
-    args.push('--', ...paths);
     try {
       // New files must be known to the index before `commit --only` can take them: intent-to-add only, so a
       // plain `git commit` someone runs meanwhile does not take them (it ignores intent-to-add entries).
       if (present.length) await this.retrying('add', () => this.exec(['add', '--intent-to-add', '--', ...present]));
-      const out = await this.retrying('commit', () => this.exec(args));
-      // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
-      const m = COMMIT_LINE.exec(out);
-      if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
-      this.noteCommitted(present);
-      return m[1];
+      return await this.commitStaged({ ...req, paths });
     } catch (e) {
       await this.unstage(paths);
       if (e instanceof GitFailure && /Please tell me who you are|empty ident|user\.email/i.test(e.message)) {
@@ -203,6 +195,23 @@ export class Git {
       }
       throw e;
     }
+  }
+
+  /**
+   * `git commit --only` of paths the index already knows (added, or intent-to-add): commits exactly those, notes
+   * them in the committed journal and returns the short hash. Leaves the index as it is on failure (callers
+   * decide what to unstage).
+   */
+  async commitStaged(req: CommitRequest): Promise<string> {
+    const args = ['commit', '--only', '--no-verify', '-m', messageOf(req)];
+    if (req.authorName) args.push('--author', `${req.authorName} <${req.authorName}@orchestra.invalid>`);
+    args.push('--', ...req.paths);
+    const out = await this.retrying('commit', () => this.exec(args));
+    // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
+    const m = COMMIT_LINE.exec(out);
+    if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
+    this.noteCommitted(req.paths.filter((p) => existsSync(path.join(this.root, p))));
+    return m[1];
   }
 
   /**
@@ -291,7 +300,7 @@ export class Git {
   }
 
   /** The activity timeline, newest first, read back from orchestra's commit trailers. */
-  async timeline(opts: { since?: Date; limit?: number; ref?: string } = {}): Promise<TimelineEntry[]> {
+  async timeline(opts: { since?: Date; limit?: number; ref?: string; batches?: boolean } = {}): Promise<TimelineEntry[]> {
     const args = ['log', '--format=%H%x1f%aI%x1f%s%x1f%(trailers:key=Orchestra-Doc,valueonly,separator=%x2c)%x1f%(trailers:key=Orchestra-Actor,valueonly,separator=%x2c)%x1e'];
     if (opts.since) args.push(`--since=${opts.since.toISOString()}`);
     if (opts.limit) args.push(`-n${opts.limit}`);
@@ -323,7 +332,8 @@ export class Git {
       });
       if (docs.length > 1) batches.set(commit, { first: entries.length - 1, more: docs.slice(1) });
     }
-    if (batches.size) await this.expandBatches(entries, batches);
+    // `batches: false` for callers after single-doc commits only (start, cancel): spares the `git show`.
+    if (batches.size && opts.batches !== false) await this.expandBatches(entries, batches);
     return entries;
   }
 
