@@ -160,7 +160,10 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const activity = new Map<string, string>();
 
   // Every branch and the worktree that has it checked out, in one small query that decides what to ask next;
-  // asked synchronously, the slower queries below start at once and run while the caller reads the docs.
+  // asked synchronously, the slower queries below start at once and run while the caller reads the docs (simple-git
+  // is asynchronous only and has no worktree query, so this stays on git's own format).
+  // Branch names below come from the config (validated as branch names when it loads) or from git itself; they
+  // reach git after `--end-of-options` all the same, so none can be read as an option.
   const refs = trySync(git, ['for-each-ref', '--format=%(refname:short)%00%(worktreepath)', 'refs/heads']);
   const local = new Set<string>();
   const worktrees: Worktree[] = [];
@@ -192,7 +195,7 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const branchCommits = (async () => {
     if (!branches.size) return;
     const holdersOf = Promise.all(
-      [...branches].map(async ([w, b]) => [w, new Set((await tryRaw(git, ['rev-list', b, '--not', mainBranch])).split('\n').filter(Boolean))] as const),
+      [...branches].map(async ([w, b]) => [w, new Set((await tryRaw(git, ['rev-list', '--end-of-options', b, `^${mainBranch}`])).split('\n').filter(Boolean))] as const),
     );
     const out = await tryRaw(git, [
       'log',
@@ -201,9 +204,9 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
       '--name-only',
       '--source',
       '--format=%x00%H%x1f%aI%x1f%S',
+      '--end-of-options',
       ...new Set(branches.values()),
-      '--not',
-      mainBranch,
+      `^${mainBranch}`,
       ...NOT_ORCHESTRA,
     ]);
     const held = await holdersOf;
