@@ -63,23 +63,6 @@ export function ownerOf(holders: string[], config: Pick<Config, 'workers'>): str
   return upstream.length === 1 ? upstream[0] : undefined;
 }
 
-/** Parses `git status --porcelain=v1 -z`: the paths that differ from HEAD, untracked ones included. */
-export function parseStatusZ(out: string): string[] {
-  const entries = out.split('\0');
-  const files: string[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (e.length < 4) continue;
-    files.push(e.slice(3));
-    // A rename or copy is followed by its original path, which changed too.
-    if (e[0] === 'R' || e[0] === 'C') {
-      const orig = entries[++i];
-      if (orig) files.push(orig);
-    }
-  }
-  return files;
-}
-
 /** Parses `git log --format=%x00%H%x1f%aI%x1f<extra> --name-only` into commits with their files. */
 function parseLog(out: string): { commit: string; at: string; extra: string; files: string[] }[] {
   const commits = [];
@@ -226,10 +209,10 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
     worktrees.map(async (wt) => {
       const worker = [...branches].find(([, b]) => b === wt.branch)?.[0];
       if (!worker) return;
-      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`). --no-optional-locks: never take
-      // the worker's index.lock (its own git commands would fail meanwhile) nor rewrite its index.
-      const out = await tryRaw(new Git(wt.path, git.gitDir), ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
-      for (const file of parseStatusZ(out)) {
+      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`); a worktree that cannot be read
+      // (removed meanwhile) has no changes to show.
+      const files = await new Git(wt.path, git.gitDir).changedFiles().catch(() => []);
+      for (const file of files) {
         if (isOrchestraPath(file)) continue;
         changes.push({ worker, file, where: 'worktree', ref: wt.path, branch: wt.branch });
         try {

@@ -23,6 +23,7 @@ export class Git {
   readonly root: string;
   readonly gitDir: string;
   private sg?: SimpleGit;
+  private sgReader?: SimpleGit;
 
   constructor(root: string, gitDir = path.join(root, '.git')) {
     this.root = root;
@@ -37,6 +38,23 @@ export class Git {
       this.sg = simpleGit({ baseDir: this.root, maxConcurrentProcesses: 4, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true } });
     }
     return this.sg;
+  }
+
+  /**
+   * simple-git for reads that must not take the index lock (GIT_OPTIONAL_LOCKS=0): status of a worktree someone
+   * works in. simple-git vets a given environment (EDITOR, PAGER... are refused), so it gets only what git needs.
+   */
+  private get reader(): SimpleGit {
+    if (!this.sgReader) {
+      const { simpleGit } = require('simple-git') as typeof import('simple-git');
+      const env: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0' };
+      for (const k of ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
+        const v = process.env[k];
+        if (v !== undefined) env[k] = v;
+      }
+      this.sgReader = simpleGit({ baseDir: this.root, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ['GIT_OPTIONAL_LOCKS'] }).env(env);
+    }
+    return this.sgReader;
   }
 
   /** Lock file that serialises every orchestra writer of this repository (CLI, daemon, dashboard). */
@@ -134,13 +152,21 @@ export class Git {
   /** Paths among `paths` that git does not know (untracked), or that differ from HEAD. */
   async uncommitted(paths: string[]): Promise<Set<string>> {
     if (!paths.length) return new Set();
-    const status = await this.git.status(['--untracked-files=all', '--no-renames', '--', ...paths]);
+    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths]);
     return new Set(status.files.map((f) => f.path));
+  }
+
+  /**
+   * Every path of this worktree that differs from HEAD, untracked ones included, through simple-git's status
+   * parser; without taking the index lock, so a worker's own git commands never fail on it meanwhile.
+   */
+  async changedFiles(): Promise<string[]> {
+    return (await this.reader.status(['--untracked-files=all', '--no-renames'])).files.map((f) => f.path);
   }
 
   /** Whether tracked files differ from HEAD (staged or not); untracked files do not count. */
   async hasTrackedChanges(): Promise<boolean> {
-    return (await this.git.status(['--untracked-files=no'])).files.length > 0;
+    return (await this.reader.status(['--untracked-files=no'])).files.length > 0;
   }
 
   /**
