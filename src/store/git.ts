@@ -164,6 +164,16 @@ export class Git {
     return (await this.reader.status(['--untracked-files=all', '--no-renames'])).files.map((f) => f.path);
   }
 
+  /**
+   * Paths among `paths` (files or folders) that HEAD does not have yet: untracked, added, or intent-to-add (how
+   * orchestra's writers stage a doc before committing it). The daemon's hot path keeps its own execFile query
+   * (daemon/apply.ts `newPaths`); this one is for start-up repair.
+   */
+  async newFiles(paths: string[]): Promise<Set<string>> {
+    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths]);
+    return new Set(status.files.filter((f) => f.index === '?' || f.index === 'A' || f.working_dir === 'A').map((f) => f.path));
+  }
+
   /** Whether tracked files differ from HEAD (staged or not); untracked files do not count. */
   async hasTrackedChanges(): Promise<boolean> {
     return (await this.reader.status(['--untracked-files=no'])).files.length > 0;
