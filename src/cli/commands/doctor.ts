@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
 import { parseDocument } from 'yaml';
+import { isRemoteUrl } from '../../core/refname.js';
 import { CONFIG_FILE, findCycle, workerNames, type Config } from '../../core/config.js';
 import { crossCheck } from '../../core/validate.js';
 import { EXIT, formatProblem } from '../../errors.js';
@@ -212,12 +213,13 @@ function daemonCheck(ws: Workspace): Check {
 }
 
 async function remoteCheck(ws: Workspace, remote: string, branch: string): Promise<Check> {
-  const url = await gitProbe(ws.root, ['remote', 'get-url', remote]);
+  // The configured remote and branch reach git after `--end-of-options`: never as an option. A URL needs no lookup.
+  const url = isRemoteUrl(remote) ? { code: 0, out: remote, err: '' } : await gitProbe(ws.root, ['remote', 'get-url', '--end-of-options', remote]);
   if (url.code !== 0) {
     return { name: 'remote', ok: false, message: `sync is on but there is no remote "${remote}"`, fix: `git remote add ${remote} <url>, or set sync.remote in orchestra.yaml (or remove sync:)` };
   }
   const started = Date.now();
-  const r = await gitProbe(ws.root, ['ls-remote', '--heads', remote, branch], 10_000);
+  const r = await gitProbe(ws.root, ['ls-remote', '--heads', '--end-of-options', remote, branch], 10_000);
   if (r.code === 0) return { name: 'remote', ok: true, message: `${remote} (${url.out.trim()}) reachable in ${Date.now() - started} ms${r.out.trim() ? '' : `; branch ${branch} does not exist there yet`}` };
   return {
     name: 'remote',
