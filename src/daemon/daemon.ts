@@ -8,11 +8,11 @@
  *
  * `startDaemon` is the programmatic entry (`orchestra daemon`, `up` and `demo` call it in-process).
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../store/config-file.js';
-import { workerNames, type Config } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import { derive, type Derived } from '../core/state.js';
 import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
@@ -22,16 +22,16 @@ import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { Git } from '../store/git.js';
+import { LiveDocs, openLiveDocsCount, type Change, type LiveEvent } from '../store/live-docs.js';
+import { openWatcherCount } from '../store/watcher.js';
 import { readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
 import type { Brain } from './brain.js';
 import { createBrain } from './brains/index.js';
 import { applyBatch, type Planned } from './apply.js';
-import { LiveDocs, type Change } from './live.js';
 import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
 import { syncOnce } from './sync.js';
-import { watchDocs, type DocWatcher } from './watch.js';
 
 /** What the periodic-scan hook gets (health checks: conflicts, stalled workers...). */
 export interface PeriodicScan {
@@ -66,6 +66,8 @@ export interface DaemonOptions {
   /** Already-loaded config and git (callers that have them). */
   config?: Config;
   git?: Git;
+  /** A live doc model shared with other readers (`orchestra up`); the caller closes it. Else the daemon opens its own. */
+  live?: LiveDocs;
 }
 
 export interface DaemonStats {
@@ -82,6 +84,9 @@ export interface DaemonStats {
   commits: number;
   errors: number;
   lastEventAt: string | null;
+  /** Live doc models and file watchers open in this process (one of each, however many readers share them). */
+  liveModels: number;
+  watchers: number;
 }
 
 export interface DaemonHandle {
@@ -97,7 +102,6 @@ export interface DaemonHandle {
 }
 
 const BATCH = 250;
-const QUICK_SCAN_MS = 2000;
 const WATCHER_READY_MS = 20_000;
 
 export function pidLockPath(ws: Workspace): string {
@@ -114,20 +118,19 @@ class Daemon {
   private readonly now: () => Date;
   private readonly limits: Limits;
   private config: Config;
-  private configMtime = 0;
   private readonly git: Git;
   private brain!: Brain;
   private events!: EventLog;
   private release!: () => void;
   private readonly live: LiveDocs;
+  private readonly ownsLive: boolean;
+  private unsubscribe: (() => void) | undefined;
   /** Ids the cursor lists, plus those handled by this run. */
   private readonly handled = new Set<string>();
   /** Daemon docs on disk per trigger id, and the trigger of each daemon doc by path. */
   private readonly reactions = new Map<string, number>();
   private readonly reactionAt = new Map<string, string>();
   private readonly queue = new Set<string>();
-  private readonly dirty = new Set<string>();
-  private flushScheduled = false;
   private readonly settling = new Map<string, NodeJS.Timeout>();
   private readonly invalidAlerts = new Map<string, string>();
   private pumping: Promise<void> | undefined;
@@ -136,7 +139,6 @@ class Daemon {
   private booted = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
-  private watcher: DocWatcher | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | undefined;
   private syncSoon: NodeJS.Timeout | undefined;
@@ -153,20 +155,13 @@ class Daemon {
     this.opts = opts;
     this.now = opts.now ?? (() => new Date());
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.config = opts.config ?? loadConfig(ws);
-    this.configMtime = this.mtimeOfConfig();
-    this.git = opts.git ?? new Git(ws.root, ws.gitDir);
-    this.live = new LiveDocs(ws, workerNames(this.config));
+    this.config = opts.live?.config ?? opts.config ?? loadConfig(ws);
+    this.git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
+    this.ownsLive = !opts.live;
+    // The daemon's own periodic scan drives full re-scans (every `rescanMs`), so the model's timer rarely fires.
+    this.live = opts.live ?? new LiveDocs(ws, { config: this.config, git: this.git, rescanMs: opts.rescanMs });
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  private mtimeOfConfig(): number {
-    try {
-      return statSync(this.ws.configPath).mtimeMs;
-    } catch {
-      return 0;
-    }
   }
 
   /** Takes the pid lock and builds the brain; throws (with the lock released) when either fails. */
@@ -197,10 +192,7 @@ class Daemon {
 
   async boot(): Promise<void> {
     removeStaleTemps(this.ws);
-    const changes = this.live.rescan();
-    if (this.live.docs().some((d) => d.createdInferred)) {
-      this.live.setFirstCommits(await this.git.firstCommitTimes().catch(() => new Map<string, string>()));
-    }
+    await this.live.load();
     const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc, (id) => this.live.byId(id));
     if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
 
@@ -225,7 +217,10 @@ class Daemon {
     }
 
     this.resolveStaleInvalidAlerts();
-    for (const c of changes) this.consider(c);
+    // Everything the model holds is new to this run (a shared model may have read it before the daemon started);
+    // from here on its events arrive through the subscription, in the same turn as the read that found them.
+    for (const entry of this.live.entries()) this.consider(entry.problems ? { kind: 'invalid', entry } : { kind: 'added', entry });
+    this.unsubscribe = this.live.subscribe((e) => this.onLive(e));
     this.emit({
       kind: 'start',
       pid: process.pid,
@@ -238,12 +233,11 @@ class Daemon {
     });
 
     if (!this.opts.once) {
-      this.watcher = watchDocs(this.ws.docsDir, (abs) => this.onPath(abs), (e) => this.emit({ kind: 'warning', message: `watcher: ${msg(e)}` }));
       // chokidar's `ready` can be late (or, after a file vanished mid-scan, never come): the re-scans below cover
       // anything it has not reported, so start-up does not wait on it forever.
       let late: NodeJS.Timeout | undefined;
       const ready = await Promise.race([
-        this.watcher.ready.then(() => true),
+        this.live.watch().then(() => true),
         new Promise<boolean>((r) => (late = setTimeout(() => r(false), WATCHER_READY_MS))),
       ]);
       clearTimeout(late);
@@ -252,8 +246,6 @@ class Daemon {
       this.rescan('watcher ready');
       const every = this.opts.rescanMs ?? 60_000;
       this.timers.push(setInterval(() => void this.periodic(), every));
-      // chokidar can miss an event under load: a names-only listing every few seconds bounds the delay.
-      this.timers.push(setInterval(() => this.quickScan(), Math.min(QUICK_SCAN_MS, every)));
       if (this.config.sync) {
         this.timers.push(setInterval(() => void this.sync(), this.config.sync.intervalMs));
         void this.sync();
@@ -274,24 +266,18 @@ class Daemon {
 
   // ---- events → live docs → queue ----------------------------------------------------------------------------
 
-  private onPath(abs: string): void {
+  /** What the live doc model heard (from the watcher, a re-scan, or a refresh after a write). */
+  private onLive(e: LiveEvent): void {
     if (this.stopping) return;
-    this.dirty.add(abs);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // Coalesce a burst of events into one pass.
-      setImmediate(() => this.flush());
+    if (e.kind === 'docs') for (const c of e.changes) this.consider(c);
+    else if (e.kind === 'config') this.config = e.config;
+    else if (e.kind === 'config_invalid') this.emit({ kind: 'warning', message: `orchestra.yaml changed but is invalid, keeping the previous config: ${msg(e.message)}` });
+    else if (e.kind === 'missed') this.emit({ kind: 'rescan', reason: 'missed events', changed: e.paths, queued: 0, ms: 0 });
+    else if (e.kind === 'watch_error') this.emit({ kind: 'warning', message: `watcher: ${msg(e.message)}` });
+    if (e.kind === 'docs' || e.kind === 'config' || e.kind === 'settled') {
+      this.pump();
+      this.checkIdle();
     }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    for (const abs of this.dirty) {
-      this.dirty.delete(abs);
-      this.consider(this.live.refresh(abs));
-    }
-    this.pump();
-    this.checkIdle();
   }
 
   private invalidKey(relPath: string, hash: string): string {
@@ -316,10 +302,10 @@ class Daemon {
           setTimeout(() => {
             this.settling.delete(relPath);
             if (this.stopping) return;
+            // A change is heard through the subscription; unchanged since: still invalid, and now old enough to report.
             const again = this.live.refresh(abs);
             const entry = this.live.entry(relPath);
-            // Unchanged since: still invalid, and now old enough to report.
-            this.consider(again.kind === 'same' && entry?.problems ? { kind: 'invalid', entry } : again);
+            if (again.kind === 'same' && entry?.problems) this.consider({ kind: 'invalid', entry });
             this.pump();
             this.checkIdle();
           }, settle - Math.max(0, age) + 20),
@@ -386,41 +372,17 @@ class Daemon {
     }
   }
 
-  /** New or vanished file names the watcher did not report. */
-  private quickScan(): void {
-    if (this.stopping) return;
-    const missed = this.live.unknownPaths();
-    if (!missed.length) return;
-    this.emit({ kind: 'rescan', reason: 'missed events', changed: missed.length, queued: 0, ms: 0 });
-    for (const abs of missed) this.onPath(abs);
-  }
-
   /** Full reconcile with the disk (start, every period, after a pull). */
   private rescan(reason: string): void {
     const t0 = performance.now();
-    this.reloadConfigIfChanged();
     const before = this.queue.size;
+    // Considered through the subscription as they are found (orchestra.yaml is re-checked first).
     const changes = this.live.rescan();
-    for (const c of changes) this.consider(c);
     if (changes.length || reason !== 'periodic') {
       this.emit({ kind: 'rescan', reason, changed: changes.length, queued: this.queue.size - before, ms: performance.now() - t0 });
     }
     this.pump();
     this.checkIdle();
-  }
-
-  private reloadConfigIfChanged(): void {
-    const m = this.mtimeOfConfig();
-    if (m === this.configMtime) return;
-    this.configMtime = m;
-    try {
-      this.config = loadConfig(this.ws);
-    } catch (e) {
-      this.emit({ kind: 'warning', message: `orchestra.yaml changed but is invalid, keeping the previous config: ${msg(e)}` });
-      return;
-    }
-    this.live.setWorkers(workerNames(this.config));
-    for (const c of this.live.recheckInvalid()) this.consider(c);
   }
 
   private async periodic(): Promise<void> {
@@ -609,7 +571,7 @@ class Daemon {
         return;
       }
       const written = applied.written[i];
-      for (const w of written) this.consider(this.live.refresh(path.join(this.ws.root, w.path)));
+      for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
       this.handled.add(p.trigger.id);
       this.queue.delete(p.trigger.id);
       ids.push(p.trigger.id);
@@ -650,7 +612,7 @@ class Daemon {
   // ---- idle / stop -------------------------------------------------------------------------------------------
 
   private isIdle(): boolean {
-    return this.booted && !this.pumping && !this.flushScheduled && this.dirty.size === 0 && this.settling.size === 0 && (this.queue.size === 0 || this.stopping);
+    return this.booted && !this.pumping && this.live.settled && this.settling.size === 0 && (this.queue.size === 0 || this.stopping);
   }
 
   private checkIdle(): void {
@@ -673,7 +635,8 @@ class Daemon {
       this.settling.clear();
       if (this.retryTimer) clearTimeout(this.retryTimer);
       if (this.syncSoon) clearTimeout(this.syncSoon);
-      await this.watcher?.close().catch(() => undefined);
+      this.unsubscribe?.();
+      if (this.ownsLive) await this.live.close().catch(() => undefined);
       // The reaction in hand is finished (or rolled back by the writer) before the lock goes.
       await this.pumping;
       await this.syncing;
@@ -698,6 +661,8 @@ class Daemon {
       queued: this.queue.size,
       ...this.counts,
       lastEventAt: this.lastEventAt,
+      liveModels: openLiveDocsCount(),
+      watchers: openWatcherCount(),
     };
   }
 }

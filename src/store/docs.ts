@@ -1,10 +1,10 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, linkSync, unlinkSync, renameSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, linkSync, unlinkSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { normaliseDoc, type Doc } from '../core/doc.js';
 import { isValidId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import type { Problem } from '../errors.js';
-import { parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
+import { MAX_DOC_BYTES, oversizeMessage, parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
 import { DocCache, statKey } from './doc-cache.js';
 import { rel, type Workspace } from './workspace.js';
 
@@ -100,18 +100,39 @@ export function entryProblem(relPath: string, fileName: string, isSymlink: boole
   return undefined;
 }
 
+/**
+ * A doc file's bytes, or its size when it is over the limit: at most one byte past the limit is ever read, so a
+ * 1.5 GB file in a worker folder costs a stat, not its size in memory (it may grow between the stat and the read).
+ */
+export function readDocBytes(abs: string): Buffer | { tooBig: number } {
+  // Non-blocking: a FIFO swapped in after the caller's lstat fails the read instead of hanging the process.
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_DOC_BYTES) return { tooBig: size };
+    const buf = Buffer.allocUnsafe(Math.min(size, MAX_DOC_BYTES) + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    if (got > MAX_DOC_BYTES) return { tooBig: Math.max(got, size) };
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Parses one doc file into a Doc or its problems. */
 export function readDocFile(
   entry: { abs: string; relPath: string; worker: string; id: string; archived: boolean },
   workers: ReadonlySet<string>,
   fallbackCreated: string | (() => string),
 ): { doc?: Doc; problems: Problem[]; needsCreated?: boolean } {
-  let bytes: Buffer;
+  let bytes: Buffer | { tooBig: number };
   try {
-    bytes = readFileSync(entry.abs);
+    bytes = readDocBytes(entry.abs);
   } catch (e) {
     return { problems: [{ file: entry.relPath, field: '-', message: `cannot be read (${(e as NodeJS.ErrnoException).code})` }] };
   }
+  if (!Buffer.isBuffer(bytes)) return { problems: [{ file: entry.relPath, field: '-', message: oversizeMessage(bytes.tooBig) }] };
   const parsed = parseDocFile(bytes);
   if (!parsed.ok) return { problems: [{ file: entry.relPath, field: '-', message: parsed.message }] };
   const result = normaliseDoc(parsed.data, parsed.body, {
