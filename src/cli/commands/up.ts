@@ -95,6 +95,8 @@ export const registerUpCommand: Register = (program, ctx) => {
       'after',
       `
 The log (daemon and dashboard lines, each prefixed) goes to stdout and to .orchestra/state/logs/up.log.
+With --json, the log goes to stderr and stdout gets one JSON line once both run:
+{"workspace", "brain", "dashboard": url|null, "liveModels", "watchers"} (one model and one watcher, shared).
 Ctrl-C stops both cleanly.
 
 Examples:
@@ -119,7 +121,9 @@ Examples:
       mkdirSync(path.dirname(logFile), { recursive: true });
       const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
         const text = `${source.padEnd(9)} │ ${line}`;
-        c.io.out(source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text));
+        const styled = source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text);
+        if (c.json) c.io.err(styled);
+        else c.io.out(styled);
         try {
           appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
         } catch {
@@ -128,12 +132,22 @@ Examples:
       };
 
       const { startDaemon } = await import('../../daemon/daemon.js');
-      // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-      const daemon = await startDaemon(ws, { brain, config, git: c.git, log: (l) => log('daemon', l) });
+      const { LiveDocs } = await import('../../store/live-docs.js');
+      // One live doc model (one watcher, one read of every doc) for the daemon and the dashboard together.
+      const live = new LiveDocs(ws, { config, git: c.git });
+      let daemon;
+      try {
+        // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
+        daemon = await startDaemon(ws, { brain, config, git: c.git, live, log: (l) => log('daemon', l) });
+      } catch (e) {
+        await live.close();
+        throw e;
+      }
       let dashboard: { url: string; close(): Promise<void> } | undefined;
       const stopAll = async () => {
         await daemon.stop().catch(() => undefined);
         await dashboard?.close().catch(() => undefined);
+        await live.close().catch(() => undefined);
       };
       const onSignal = () => void stopAll();
       process.on('SIGINT', onSignal);
@@ -143,9 +157,10 @@ Examples:
         if (opts.dashboard) {
           const { startDashboard } = await import('../../dashboard/server.js');
           try {
-            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, log: (l) => log('dashboard', l) });
+            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, live, log: (l) => log('dashboard', l) });
           } catch (e) {
             await daemon.stop();
+            await live.close();
             throw e;
           }
         }
@@ -154,6 +169,10 @@ Examples:
         log('up', 'open each worker\'s watchdog in its own terminal:');
         for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
         log('up', 'Ctrl-C stops the daemon and the dashboard');
+        if (c.json) {
+          const { liveModels, watchers } = daemon.stats();
+          c.io.out(JSON.stringify({ workspace: ws.root, brain, dashboard: dashboard?.url ?? null, liveModels, watchers }));
+        }
         await daemon.done;
       } finally {
         process.off('SIGINT', onSignal);
