@@ -194,9 +194,9 @@ export class LiveDocs {
 
   /** Reconciles memory with the disk: every live path re-checked by signature, vanished paths dropped. */
   rescan(): Change[] {
-    this.checkConfig();
     const changes: Change[] = [];
     const archived: Change[] = [];
+    this.checkConfig(changes, archived);
     const seen = new Set<string>();
     for (const abs of listDocPaths(this.ws.docsDir)) {
       seen.add(rel(this.ws, abs));
@@ -292,7 +292,8 @@ export class LiveDocs {
 
   // ---- config ------------------------------------------------------------------------------------------------
 
-  private checkConfig(): void {
+  /** orchestra.yaml re-read if it changed; entries re-checked against a new worker list go into the caller's batch. */
+  private checkConfig(changes: Change[], archived: Change[]): void {
     const r = this.configFile.check();
     if (r.kind === 'same') return;
     if (r.kind === 'invalid') return this.emit({ kind: 'config_invalid', message: r.message });
@@ -303,12 +304,9 @@ export class LiveDocs {
     this.emit({ kind: 'config', version: this.ver, config: r.config });
     if ([...this.ctx.workers].sort().join(',') === before) return;
     // The workers decide which folders hold valid docs and who may be named in `from`/`to`: re-check everything.
-    const changes: Change[] = [];
-    const archived: Change[] = [];
     for (const m of [this.live, this.archive]) {
       for (const p of [...(m?.keys() ?? [])]) this.collect(this.update(path.join(this.ws.root, p), true), changes, archived);
     }
-    if (changes.length || archived.length) this.emitDocs(changes, archived);
   }
 
   // ---- watching ----------------------------------------------------------------------------------------------
@@ -332,10 +330,10 @@ export class LiveDocs {
   /** A batch of watcher hints: config first (one stat), then each named path; a folder event lists every name. */
   private applyHints(paths: Set<string>, folders: boolean): void {
     if (this.closed) return;
-    this.checkConfig();
-    if (folders) for (const abs of this.unknownPaths()) paths.add(abs);
     const changes: Change[] = [];
     const archived: Change[] = [];
+    this.checkConfig(changes, archived);
+    if (folders) for (const abs of this.unknownPaths()) paths.add(abs);
     let alerts = false;
     let timeline = false;
     for (const abs of paths) {
