@@ -135,7 +135,7 @@ Examples:
       const { LiveDocs } = await import('../../store/live-docs.js');
       // One live doc model (one watcher, one read of every doc) for the daemon and the dashboard together.
       const live = new LiveDocs(ws, { config, git: c.git });
-      let daemon;
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
         // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
         daemon = await startDaemon(ws, { brain, config, git: c.git, live, log: (l) => log('daemon', l) });
