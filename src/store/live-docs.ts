@@ -257,8 +257,9 @@ export class LiveDocs {
     }
     if (st?.isDirectory()) return { kind: 'same' };
     const old = map.get(relPath);
-    if (st && old && !force && old.sig !== '' && old.sig === statSignature(st)) return { kind: 'same' };
-    const entry = st && readEntry(abs, relPath, st, this.ctx);
+    const sig = st ? statSignature(st) : '';
+    if (st && old && !force && old.sig !== '' && old.sig === sig) return { kind: 'same' };
+    const entry = st && readEntry(abs, relPath, st, sig, this.ctx);
     if (!entry) {
       if (!old) return { kind: 'same' };
       const doc = this.drop(map, relPath);

@@ -84,32 +84,31 @@ function placeProblem(relPath: string, st: Stats, workers: ReadonlySet<string>):
 
 const problem = (file: string, message: string, field = '-'): Problem[] => [{ file, field, message }];
 
-/** The entry for `relPath` as it is on disk now; `undefined` when the file went away meanwhile. */
-export function readEntry(abs: string, relPath: string, st: Stats, ctx: EntryContext): LiveEntry | undefined {
-  const sig = statSignature(st);
-  const base = { rel: relPath, sig, mtimeMs: st.mtimeMs };
+/**
+ * The entry for `relPath` as it is on disk now (`sig`: its stat signature); `undefined` when the file went away
+ * meanwhile. Entries are built whole, never spread: object spread made this the hottest function of a 10,000-doc scan.
+ */
+export function readEntry(abs: string, relPath: string, st: Stats, sig: string, ctx: EntryContext): LiveEntry | undefined {
+  const entry = (hash: string, doc: Doc | undefined, problems: Problem[] | undefined): LiveEntry => ({ rel: relPath, sig, hash, mtimeMs: st.mtimeMs, doc, problems });
   const place = placeProblem(relPath, st, ctx.workers);
-  if (place) return { ...base, hash: `place:${place}`, problems: problem(relPath, place) };
-  if (!st.isFile()) return { ...base, hash: 'not-a-file', problems: problem(relPath, 'is not a regular file') };
-  if (st.size > MAX_DOC_BYTES) return { ...base, hash: `size:${st.size}`, problems: problem(relPath, oversizeMessage(st.size)) };
+  if (place) return entry(`place:${place}`, undefined, problem(relPath, place));
+  if (!st.isFile()) return entry('not-a-file', undefined, problem(relPath, 'is not a regular file'));
+  if (st.size > MAX_DOC_BYTES) return entry(`size:${st.size}`, undefined, problem(relPath, oversizeMessage(st.size)));
   let bytes: Buffer | { tooBig: number };
   try {
     bytes = (ctx.readBytes ?? readDocBytes)(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT') return undefined;
-    return {
-      ...base,
-      sig: '',
-      hash: `unreadable:${code}`,
-      unreadable: true,
-      problems: problem(relPath, `cannot be read (${code}): give the daemon's user read access to the file (it is retried on every scan)`),
-    };
+    const failed = entry(`unreadable:${code}`, undefined, problem(relPath, `cannot be read (${code}): give the daemon's user read access to the file (it is retried on every scan)`));
+    failed.sig = '';
+    failed.unreadable = true;
+    return failed;
   }
-  if (!Buffer.isBuffer(bytes)) return { ...base, hash: `size:${bytes.tooBig}`, problems: problem(relPath, oversizeMessage(bytes.tooBig)) };
+  if (!Buffer.isBuffer(bytes)) return entry(`size:${bytes.tooBig}`, undefined, problem(relPath, oversizeMessage(bytes.tooBig)));
   const hash = createHash('sha1').update(bytes).digest('hex');
   const parsed = parseDocFile(bytes);
-  if (!parsed.ok) return { ...base, hash, problems: problem(relPath, parsed.message) };
+  if (!parsed.ok) return entry(hash, undefined, problem(relPath, parsed.message));
   const parts = relPath.split('/');
   const id = parts[3].slice(0, -3);
   const r = normaliseDoc(parsed.data, parsed.body, {
@@ -120,7 +119,7 @@ export function readEntry(abs: string, relPath: string, st: Stats, ctx: EntryCon
     workers: ctx.workers,
     fallbackCreated: () => ctx.fallbackCreated(id, st.mtimeMs),
   });
-  return r.ok ? { ...base, hash, doc: r.doc } : { ...base, hash, problems: r.problems };
+  return r.ok ? entry(hash, r.doc, undefined) : entry(hash, undefined, r.problems);
 }
 
 /** Same outcome from the same content: a re-check (after the workers changed) that changes nothing. */
