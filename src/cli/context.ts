@@ -63,7 +63,10 @@ export class Ctx {
 
   get git(): Git {
     const { Git } = require('../store/git.js') as typeof import('../store/git.js');
-    this._git ??= new Git(this.ws.root, this.ws.gitDir);
+    if (!this._git) {
+      this._git = new Git(this.ws.root, this.ws.gitDir);
+      this._git.notice = (line) => this.io.err(line);
+    }
     return this._git;
   }
 

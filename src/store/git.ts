@@ -10,6 +10,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { SimpleGit } from 'simple-git';
 import { GitFailure } from '../errors.js';
+import { retryOnGitLocks } from './git-locks.js';
 import { acquireLock } from './lock.js';
 
 export const DOC_TRAILER = 'Orchestra-Doc';
@@ -30,28 +31,12 @@ export interface CommitRequest {
   authorName?: string;
 }
 
-const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const require = createRequire(import.meta.url);
 
 /** Variables a git hook or a parent git may have set that would point our git at another repository or index. */
 const REDIRECTING_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_ALTERNATE_OBJECT_DIRECTORIES'];
 
-/** Runs a git write, retrying with jittered backoff (up to a minute) while another git process holds one of git's locks. */
-export async function retryOnGitLocks<T>(fn: () => Promise<T>): Promise<T> {
-  let wait = 5;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!LOCK_ERRORS.test(e instanceof Error ? e.message : String(e)) || Date.now() > deadline) throw e;
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 400);
-    }
-  }
-}
+export { retryOnGitLocks };
 
 /** `[branch (root-commit) abc1234] subject`; a branch name may itself hold `]`. */
 export const COMMIT_LINE = /^\[.*? ([0-9a-f]{7,40})\] /m;
@@ -111,6 +96,8 @@ export class Git {
   readonly root: string;
   readonly gitDir: string;
   private sg?: SimpleGit;
+  /** Where to say that a write waits on another process's git lock (a CLI's stderr, the daemon's log). */
+  notice?: (line: string) => void;
 
   constructor(root: string, gitDir = path.join(root, '.git')) {
     this.root = root;
@@ -161,7 +148,7 @@ export class Git {
   /** Retries git operations that failed only because another process held a git lock. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await retryOnGitLocks(fn);
+      return await retryOnGitLocks(fn, { notice: this.notice });
     } catch (e) {
       throw new GitFailure(`git ${what} failed: ${oneLine(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
     }

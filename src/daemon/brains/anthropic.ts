@@ -6,6 +6,7 @@
  * trigger is escalated to the lead with the reason: never dropped, never acted on unvalidated.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { backoffMs, type Backoff } from '../../core/backoff.js';
 import type { Config } from '../../core/config.js';
 import { faqMatch } from '../../core/faq.js';
 import type { Workspace } from '../../store/workspace.js';
@@ -19,8 +20,8 @@ import { addTokens, readBudget, spendCall } from './budget.js';
 
 /** A `retry-after` longer than this is not waited for: the trigger is escalated instead of holding the daemon. */
 export const MAX_RETRY_WAIT_MS = 60_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 8_000;
+/** What the SDK itself would wait (0.5 s × 2ⁿ, capped at 8 s), between half and all of it. */
+const API_BACKOFF: Backoff = { baseMs: 500, capMs: 8_000, jitter: 0.5 };
 
 export interface AnthropicBrainOptions {
   ws: Workspace;
@@ -267,15 +268,9 @@ export class AnthropicBrain implements Brain {
           return { ok: false, reason: `the Anthropic API call failed after ${attempts.n} attempt${attempts.n === 1 ? '' : 's'}: ${why}` };
         }
         if (tooLong) return { ok: false, reason: `the Anthropic API asked to wait ${Math.ceil(f.retryAfterMs! / 1000)} s (${f.what}): escalated rather than holding the daemon` };
-        await this.sleep(f.retryAfterMs ?? this.backoff(i));
+        await this.sleep(f.retryAfterMs ?? backoffMs(API_BACKOFF, i, this.random));
       }
     }
     return { ok: false, reason: 'no attempt left' };
-  }
-
-  /** Exponential backoff with jitter: 0.5 s × 2ⁿ⁻¹, capped at 8 s, between half and all of it. */
-  private backoff(attempt: number): number {
-    const exp = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-    return Math.round(exp / 2 + (this.random() * exp) / 2);
   }
 }
