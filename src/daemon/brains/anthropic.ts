@@ -15,7 +15,9 @@ import { buildContext } from './anthropic-context.js';
 import { toolDefinitions, toolSchemas, validateToolCall, TOOL_NAMES } from './anthropic-tools.js';
 import { admitRequest, recordFailure, recordSuccess } from './breaker.js';
 import { readBrainStats } from './brain-stats.js';
-import { logBrainEvent, redact, type BrainLogLine } from './brain-log.js';
+import { logBrainEvent, openBrainLog, redact, type BrainLogLine } from './brain-log.js';
+import type { JsonLog } from '../../store/jsonlog.js';
+import type { StateWriteError } from '../../store/atomic.js';
 import { addTokens, readBudget, spendCall } from './budget.js';
 
 /** A `retry-after` longer than this is not waited for: the trigger is escalated instead of holding the daemon. */
@@ -35,6 +37,8 @@ export interface AnthropicBrainOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source, 0..1. */
   random?: () => number;
+  /** Hears once that brain.jsonl cannot be written (the brain goes on without it). */
+  onLogError?: (e: StateWriteError) => void;
 }
 
 interface Failure {
@@ -106,6 +110,7 @@ export class AnthropicBrain implements Brain {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly abort = new AbortController();
+  private readonly brainLog: JsonLog;
 
   constructor(opts: AnthropicBrainOptions) {
     this.ws = opts.ws;
@@ -114,6 +119,7 @@ export class AnthropicBrain implements Brain {
     this.now = opts.now ?? (() => new Date());
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
+    this.brainLog = openBrainLog(opts.ws, opts.apiKey, opts.onLogError);
     this.client = new Anthropic({
       apiKey: opts.apiKey,
       // undefined lets the SDK read ANTHROPIC_BASE_URL, so gateways keep working.
@@ -131,6 +137,7 @@ export class AnthropicBrain implements Brain {
 
   async close(): Promise<void> {
     this.abort.abort();
+    this.brainLog.close();
   }
 
   async decide(req: BrainRequest): Promise<BrainDecision> {
@@ -146,7 +153,7 @@ export class AnthropicBrain implements Brain {
     const config = req.snapshot.config;
     const base = { trigger: req.trigger.id, kind: req.kind, model: config.brain.model };
     const log = (line: Omit<BrainLogLine, 'at' | 'trigger' | 'kind' | 'model'>) =>
-      logBrainEvent(this.ws, { at: this.now().toISOString(), ...base, ...line }, this.key);
+      logBrainEvent(this.brainLog, { at: this.now().toISOString(), ...base, ...line }, this.key);
 
     // Doubts the rules settle for free (a faq match) cost no call.
     if (req.kind === 'answer-doubt') {
