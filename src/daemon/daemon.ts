@@ -24,7 +24,7 @@ import { openAlerts, raiseAlert, resolveAlert, type Alert } from '../store/alert
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { Git } from '../store/git.js';
-import { readLock, tryAcquireLock } from '../store/lock.js';
+import { lockHolder, readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
 import type { Brain } from './brain.js';
 import { createBrain } from './brains/index.js';
@@ -774,16 +774,11 @@ export async function startDaemon(ws: Workspace, opts: DaemonOptions = {}): Prom
   };
 }
 
-/** Is a daemon running on this workspace? (For `status`/`doctor`: the pid in the lock file, if alive.) */
+/** Is a daemon running on this workspace? (For `status`/`doctor`: the lock's holder, if it still runs.) */
 export function runningDaemon(ws: Workspace): { pid: number } | undefined {
   const file = pidLockPath(ws);
   if (!existsSync(file)) return undefined;
   const info = readLock(file);
   if (!info) return undefined;
-  try {
-    process.kill(info.pid, 0);
-    return { pid: info.pid };
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? { pid: info.pid } : undefined;
-  }
+  return lockHolder(info) === 'alive' ? { pid: info.pid } : undefined;
 }
