@@ -172,6 +172,33 @@ describe('ordinary faults', () => {
     expect(git(dir, ['log', '-1', '--format=%B'])).toContain(`Orchestra-Doc: ${id}`);
     expect(count(w.stderr(), /index\.lock/)).toBe(1);
   });
+
+  it('a second signal ends a stop that hangs; the next daemon loses nothing and doubles nothing', async () => {
+    const dir = await makeWorkspace({ workers: 'worker-core' });
+    const d = spawnCli(dir, ['daemon']);
+    daemons.push(d);
+    await d.waitForOutput(/daemon started/);
+    // The daemon's commit waits on this lock, so its graceful stop (finish the reaction in hand) cannot end.
+    const lock = path.join(dir, '.git/index.lock');
+    writeFileSync(lock, '');
+    const id = '20261201-120000-doubt-stuck-behind-a-lock-q7r2';
+    writeFileSync(path.join(dir, '.orchestra/docs/worker-core', `${id}.md`), doubtText('Stuck behind a lock?'));
+    await d.waitForOutput(/warning: waiting on .*index\.lock/);
+    d.child.kill('SIGINT');
+    await d.waitForOutput(/SIGINT: stopping \(send it again to exit at once\)/);
+    expect(d.child.exitCode).toBeNull();
+    d.child.kill('SIGINT');
+    await waitFor(() => d.child.exitCode !== null, { message: `the forced exit\nstderr: ${d.stderr().slice(-800)}` });
+    expect(d.child.exitCode).toBe(130);
+
+    unlinkSync(lock);
+    const again = spawnCli(dir, ['daemon']);
+    daemons.push(again);
+    await again.waitForOutput(/daemon started/);
+    await waitFor(() => reactionsTo(dir, id).length === 1 && git(dir, ['status', '--porcelain', '--', '.orchestra/docs']) === '', { message: 'the doubt and one reaction, committed' });
+    expect(await again.stop('SIGTERM')).toBe(0);
+    expect(reactionsTo(dir, id)).toHaveLength(1);
+  });
 });
 
 // The temp folders hold mounts: unmount before cleanup removes them (afterAll above), and never leave one behind.
