@@ -18,9 +18,8 @@ import { derive, type Derived } from '../core/state.js';
 import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
 import { planArchive } from '../core/archive.js';
 import { backoffMs, type Backoff } from '../core/backoff.js';
-import { FailureNotices } from '../core/notices.js';
 import { OrchestraError, formatProblem } from '../errors.js';
-import { openAlerts, raiseAlert, resolveAlert, type Alert } from '../store/alerts.js';
+import { openAlerts } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { Git } from '../store/git.js';
@@ -29,6 +28,7 @@ import type { Workspace } from '../store/workspace.js';
 import type { Brain } from './brain.js';
 import { createBrain } from './brains/index.js';
 import { applyBatch, type Planned } from './apply.js';
+import { BestEffortState } from './best-effort.js';
 import { LiveDocs, type Change } from './live.js';
 import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
@@ -138,8 +138,8 @@ class Daemon {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Failed batches in a row (the commit retry's attempt number). */
   private commitFailures = 0;
-  /** State writes are best effort: each failing one is said once, and the daemon goes on. */
-  private readonly faults = new FailureNotices((message) => this.emit({ kind: 'warning', message }));
+  /** Alerts and cursor writes are best effort: each failing one is said once, and the daemon goes on. */
+  private readonly state: BestEffortState;
   private booted = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -164,6 +164,7 @@ class Daemon {
     this.configMtime = this.mtimeOfConfig();
     this.git = opts.git ?? new Git(ws.root, ws.gitDir);
     this.live = new LiveDocs(ws, workerNames(this.config));
+    this.state = new BestEffortState(ws, this.now, (message) => this.emit({ kind: 'warning', message }));
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -191,7 +192,7 @@ class Daemon {
         ws: this.ws,
         config: this.config,
         now: this.now,
-        onLogError: (e) => this.faults.failed('brain log', `${e.message}; the brain goes on without its log`),
+        onLogError: (e) => this.state.faults.failed('brain log', `${e.message}; the brain goes on without its log`),
       });
     } catch (e) {
       release();
@@ -200,34 +201,6 @@ class Daemon {
     this.events = openEventLog(this.ws, this.opts.log ?? ((line) => process.stderr.write(`${line}\n`)), this.now);
     // A commit that waits on another process's git lock says so in the daemon's log.
     this.git.notice = (message) => this.emit({ kind: 'warning', message });
-  }
-
-  /** Raises an alert, best effort: one that cannot be recorded is said once, and nothing else stops. */
-  private alert(a: Omit<Alert, 'id' | 'at'>): void {
-    try {
-      raiseAlert(this.ws, a, this.now());
-      this.faults.recovered('alerts', 'alerts are recorded again');
-    } catch (e) {
-      this.faults.failed('alerts', `${msg(e)}; alerts are not recorded until it can be written (the daemon goes on)`);
-    }
-  }
-
-  private resolveAlertKey(key: string): void {
-    try {
-      resolveAlert(this.ws, key, this.now());
-    } catch (e) {
-      this.faults.failed('alerts', `${msg(e)}; alerts are not recorded until it can be written (the daemon goes on)`);
-    }
-  }
-
-  /** Records handled ids, best effort: the reactions on disk already count as handled if this fails. */
-  private saveCursor(write: () => void): void {
-    try {
-      write();
-      this.faults.recovered('cursor');
-    } catch (e) {
-      this.faults.failed('cursor', `${msg(e)}; handled docs are remembered in memory (their reactions on disk keep a restart from doubling them)`);
-    }
   }
 
   private emit(e: DaemonEvent): void {
@@ -259,11 +232,11 @@ class Daemon {
           this.handled.add(d.id);
         }
       }
-      this.saveCursor(() => writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id))));
+      this.state.cursor(() => writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id))));
     } else {
       // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
       for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
-      this.saveCursor(() => writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id))));
+      this.state.cursor(() => writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id))));
     }
 
     this.resolveStaleInvalidAlerts();
@@ -310,7 +283,7 @@ class Daemon {
   private resolveStaleInvalidAlerts(): void {
     const current = new Set(this.live.invalid().map((e) => this.invalidKey(e.rel, e.hash)));
     for (const a of openAlerts(this.ws)) {
-      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) this.resolveAlertKey(a.key);
+      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) this.state.resolve(a.key);
     }
   }
 
@@ -369,11 +342,11 @@ class Daemon {
         return;
       }
       if (this.settling.has(relPath)) return;
-      if (previous) this.resolveAlertKey(previous);
+      if (previous) this.state.resolve(previous);
       this.invalidAlerts.set(relPath, key);
       const problems = (c.entry.problems ?? []).map((p) => (p.field && p.field !== '-' ? `${p.field}: ${p.message}` : p.message)).join('; ');
       this.emit({ kind: 'invalid', file: relPath, problems });
-      this.alert({
+      this.state.alert({
         level: 'warning',
         kind: 'invalid_doc',
         message: (c.entry.problems ?? []).map(formatProblem).join('; '),
@@ -384,7 +357,7 @@ class Daemon {
       return;
     }
     if (previous) {
-      this.resolveAlertKey(previous);
+      this.state.resolve(previous);
       this.invalidAlerts.delete(relPath);
     }
     if (c.kind === 'removed') {
@@ -473,9 +446,9 @@ class Daemon {
       try {
         const { refreshHealth } = await import('../store/health.js');
         await refreshHealth({ ws: this.ws, config: this.config, git: this.git, docs: [...docs], derived, problems: [] }, this.now());
-        this.faults.recovered('health');
+        this.state.faults.recovered('health');
       } catch (e) {
-        this.faults.failed('health', `health scan failed: ${msg(e)} (said once; the scan runs again every period)`);
+        this.state.faults.failed('health', `health scan failed: ${msg(e)} (said once; the scan runs again every period)`);
       }
       if (this.opts.onPeriodicScan) {
         try {
@@ -625,14 +598,14 @@ class Daemon {
       // The retry is set before anything else that could fail (the alert, the log), so it always happens.
       const retryInMs = this.opts.once ? 0 : this.scheduleRetry();
       this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs });
-      this.alert({ level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' });
+      this.state.alert({ level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' });
       if (this.opts.once) {
         for (const p of planned) this.queue.delete(p.trigger.id);
         throw new OrchestraError(`could not commit the daemon's reactions: ${error}`);
       }
       return;
     }
-    if (this.commitFailures > 0) this.resolveAlertKey('commit_failure');
+    if (this.commitFailures > 0) this.state.resolve('commit_failure');
     this.commitFailures = 0;
 
     for (const a of applied.authored) {
@@ -655,7 +628,7 @@ class Daemon {
       this.counts.reactions += written.length;
       if (p.reaction.guard) {
         this.emit({ kind: 'loop_guard', trigger: p.trigger.id, worker: p.trigger.from, message: p.reaction.guard });
-        this.alert({
+        this.state.alert({
           level: 'warning',
           kind: 'loop_guard',
           message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
@@ -677,7 +650,7 @@ class Daemon {
         brainMs: p.brainMs,
       });
     });
-    this.saveCursor(() => appendCursor(this.ws, ids));
+    this.state.cursor(() => appendCursor(this.ws, ids));
     if (applied.commit || applied.authored.length) this.scheduleSync();
   }
 

@@ -1,13 +1,15 @@
 /**
  * Waiting out git's own locks (`index.lock`, ref locks) that another git process holds. Only contention is
- * waited for: a full disk or a permission error also makes git say "unable to write new index file", and
- * waiting a minute on those helps nobody, so they fail at once.
+ * waited for: on a full disk or a permission error git also names index.lock ("unable to write new index file",
+ * "index.lock write error"), and waiting a minute on those helps nobody, so they fail at once.
  */
 import type { Backoff } from '../core/backoff.js';
 import { retry } from './retry.js';
 
-const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
-const NOT_CONTENTION = /No space left on device|Disk quota exceeded|Permission denied|Read-only file system|Operation not permitted/i;
+const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|another git process/i;
+// git names index.lock in these too ("sha1 file '.git/index.lock' write error. Out of diskspace"): a failed write
+// of our own lock, not someone else holding it.
+const NOT_CONTENTION = /No space left on device|Out of diskspace|write error|Disk quota exceeded|Permission denied|Read-only file system|Operation not permitted/i;
 
 /** A git lock is usually held for milliseconds: start fast, never wait more than 400 ms between tries. */
 export const GIT_LOCK_BACKOFF: Backoff = { baseMs: 10, capMs: 400, jitter: 0.5 };
