@@ -102,7 +102,7 @@ function releaser(file: string, token: string): () => void {
   };
 }
 
-/** Orchestra's own writers hold a lock for milliseconds: poll often, never more than 50 ms apart. */
+/** Orchestra's own writers hold a lock for milliseconds: poll often, at most about 100 ms apart. */
 const LOCK_BACKOFF: Backoff = { baseMs: 4, capMs: 100, jitter: 0.5 };
 
 export interface LockOptions {
