@@ -129,12 +129,12 @@ const stats = readBrainStats(ws, config, new Date());
 
 console.log(`\nstream: ${mix.order} lead orders, ${mix.completed} completed + ${mix.partial} partial + ${mix.blocked} blocked reports, ${mix.doubt} doubts, ${mix.faq} faq-matched doubts; through orchestra daemon --brain anthropic`);
 recordAbsolute('calls per handled trigger', requests.length / handled, 0.6, 'calls');
-recordAbsolute('handled triggers', handled, undefined, 'docs');
+recordAbsolute('handled triggers', handled, undefined, 'docs', 'none');
 recordAbsolute('requests', requests.length, undefined, 'calls');
 recordAbsolute('context tokens per call, p50 (estimate)', percentile(ctxTokens, 50), config.brain.contextTokens, 'tokens');
 recordAbsolute('context tokens per call, max (estimate)', Math.max(...ctxTokens), config.brain.contextTokens, 'tokens');
 recordAbsolute('request body per call, p50', percentile(requests.map((r) => r.bytes), 50) / 1024, undefined, 'KiB');
-recordAbsolute('cache hit rate (fake usage)', stats.cacheHitRate * 100, undefined, '%');
+recordAbsolute('cache hit rate (fake usage)', stats.cacheHitRate * 100, undefined, '%', 'higher');
 recordAbsolute('doc written -> handled by the daemon, p50 (local fake)', percentile(handleMs, 50), undefined, 'ms');
 recordAbsolute('key in daemon output or state', (daemonErr + readFileSync(path.join(ws.stateDir, 'logs', 'brain.jsonl'), 'utf8') + readFileSync(daemonLog, 'utf8')).includes(KEY) ? 1 : 0, 0, 'times');
 report(`anthropic brain (${ORDERS} lead orders, fake Messages API)`);

@@ -33,6 +33,6 @@ for (let i = 0; i < Math.max(5, Math.round(RUNS / 2)); i++) {
 }
 
 record('`orchestra order` end to end (median)', median(order), median(floorCommit), 2);
-record('node -e 0 (start-up alone, for reference)', median(node), median(floorCommit));
+record('node -e 0 (start-up alone, for reference)', median(node), median(floorCommit), undefined, 'ms', 'none');
 record(`\`orchestra list --json\`, ${N} docs (median)`, median(list), median(floorRead), 3);
 report(`Foundation (${N} docs, ${RUNS} runs)`);

@@ -1,10 +1,12 @@
 // Shared benchmark helpers: generated workspaces, the bare-git floor, percentiles, and a results table.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '..');
+// The tree whose build is measured: this checkout, or the one `run.mjs --against <rev>` checked out beside it
+// (the bench code stays this checkout's, so both trees are measured by the same code).
+export const ROOT = process.env.ORCHESTRA_BENCH_TREE ? path.resolve(process.env.ORCHESTRA_BENCH_TREE) : path.resolve(import.meta.dirname, '..');
 export const BIN = path.join(ROOT, 'bin', 'orchestra.js');
 export const env = { ...process.env, NO_COLOR: '1' };
 delete env.ORCHESTRA_AS;
@@ -98,18 +100,26 @@ export function median(values) {
 }
 
 const rows = [];
-/** Records a figure next to its floor and target; printed by `report()`. */
-export function record(name, value, floor, target, unit = 'ms') {
+/**
+ * Records a figure next to its floor and target; printed by `report()`. `better` says which way is good, for
+ * `run.mjs --against`: 'lower' (times, sizes: the default), 'higher' (rates), or 'none' (counts that describe
+ * the run, and floors that measure the machine rather than orchestra).
+ */
+export function record(name, value, floor, target, unit = 'ms', better = 'lower') {
   const ratio = floor ? value / floor : undefined;
-  rows.push({ name, value, floor, ratio, target, unit, ok: target === undefined || ratio === undefined ? undefined : ratio <= target });
+  rows.push({ name, value, floor, ratio, target, unit, better, ok: target === undefined || ratio === undefined ? undefined : ratio <= target });
 }
 
-export function recordAbsolute(name, value, limit, unit) {
-  rows.push({ name, value, floor: undefined, ratio: undefined, target: limit, unit, ok: limit === undefined ? undefined : value <= limit, absolute: true });
+export function recordAbsolute(name, value, limit, unit, better = 'lower') {
+  rows.push({ name, value, floor: undefined, ratio: undefined, target: limit, unit, better, ok: limit === undefined ? undefined : value <= limit, absolute: true });
 }
 
 export function report(title) {
   const fmt = (v, unit) => (v === undefined ? '' : `${v.toFixed(v < 10 ? 2 : 1)} ${unit}`);
+  // Machine-readable copy for `run.mjs --against`: one JSON line per figure.
+  if (process.env.ORCHESTRA_BENCH_JSON) {
+    for (const r of rows) appendFileSync(process.env.ORCHESTRA_BENCH_JSON, `${JSON.stringify({ section: title, name: r.name, value: r.value, unit: r.unit, better: r.better })}\n`);
+  }
   console.log(`\n## ${title}\n`);
   console.log('| figure | measured | floor | ratio | target | |');
   console.log('| --- | --- | --- | --- | --- | --- |');

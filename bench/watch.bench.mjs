@@ -61,7 +61,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
   record(`watch: order on disk → event, p50 of ${ORDERS}`, percentile(latencies, 50), percentile(floor, 50), 0.5);
   record(`watch: order on disk → event, p99 of ${ORDERS}`, percentile(latencies, 99), percentile(floor, 50));
-  recordAbsolute('bare git add && git commit, p50 (the floor)', percentile(floor, 50), undefined, 'ms');
+  recordAbsolute('bare git add && git commit, p50 (the floor)', percentile(floor, 50), undefined, 'ms', 'none');
 }
 
 // ---- 2. status on 10,000 docs with four worktrees ------------------------------------------------------------

@@ -9,6 +9,7 @@ import { toolDefinitions, toolSchemas, validateToolCall } from '../src/daemon/br
 import type { BrainRequest } from '../src/daemon/brain.js';
 import { retryAfterMs } from '../src/daemon/brains/anthropic.js';
 import { redact } from '../src/daemon/brains/brain-log.js';
+import { docFactory } from './factories.js';
 
 function config(brain: Record<string, unknown> = {}): Config {
   const r = resolveConfig({
@@ -23,27 +24,7 @@ function config(brain: Record<string, unknown> = {}): Config {
   return r.config;
 }
 
-let n = 0;
-function doc(p: Partial<Doc> & Pick<Doc, 'type' | 'worker'>): Doc {
-  n++;
-  const created = new Date(Date.parse('2026-11-20T00:00:00Z') + n * 60_000).toISOString().replace(/\.000Z$/, 'Z');
-  return {
-    id: `d${String(n).padStart(4, '0')}-${p.type}`,
-    title: `${p.type} ${n}`,
-    from: p.type === 'report' || p.type === 'doubt' ? p.worker : 'lead',
-    to: p.type === 'report' || p.type === 'doubt' ? 'daemon' : p.worker,
-    priority: 'medium',
-    status: p.type === 'order' ? 'pending' : undefined,
-    after: [],
-    tags: [],
-    created,
-    createdInferred: false,
-    path: '',
-    archived: false,
-    body: `Body of doc ${n}.`,
-    ...p,
-  };
-}
+const doc = docFactory({ start: '2026-11-20T00:01:00Z' });
 
 function request(cfg: Config, docs: Doc[], trigger: Doc, prompt?: string): BrainRequest {
   return { kind: trigger.type === 'doubt' ? 'answer-doubt' : 'next-orders', trigger, prompt, snapshot: { config: cfg, docs, derived: derive(docs, cfg), now: new Date('2026-11-24T12:00:00Z') } };

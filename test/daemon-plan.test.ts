@@ -5,6 +5,7 @@ import type { Doc } from '../src/core/doc.js';
 import { derive } from '../src/core/state.js';
 import { DEFAULT_LIMITS, planTrigger, reactionsFor, recentReactions, type PlanInput } from '../src/core/plan.js';
 import { planArchive } from '../src/core/archive.js';
+import { docFactory } from './factories.js';
 
 const r = resolveConfig({
   workers: [{ name: 'worker-core' }, { name: 'worker-infra' }, { name: 'worker-nlp', depends_on: ['worker-core'] }],
@@ -14,29 +15,7 @@ const r = resolveConfig({
 const config = (r.ok ? r.config : undefined) as Config;
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 
-let n = 0;
-function doc(p: Partial<Doc> & Pick<Doc, 'type'>): Doc {
-  n++;
-  const isWorker = (w?: string) => !!w && w.startsWith('worker-');
-  const worker = p.worker ?? (isWorker(p.to) ? p.to! : isWorker(p.from) ? p.from! : 'worker-core');
-  return {
-    id: p.id ?? `d${n}`,
-    title: `t${n}`,
-    from: 'lead',
-    to: worker,
-    priority: 'medium',
-    status: p.type === 'order' ? 'pending' : undefined,
-    after: [],
-    tags: [],
-    created: `2026-11-24T10:${String(n % 60).padStart(2, '0')}:00.000Z`,
-    createdInferred: false,
-    worker,
-    path: `.orchestra/docs/${worker}/${p.id ?? `d${n}`}.md`,
-    archived: false,
-    body: '',
-    ...p,
-  } as Doc;
-}
+const doc = docFactory();
 
 function input(trigger: Doc, docs: Doc[], extra: Partial<PlanInput> = {}): PlanInput {
   return { trigger, docs, derived: derive(docs, config), config, now: NOW, limits: DEFAULT_LIMITS, recentToWorker: recentReactions(docs, NOW), ...extra };

@@ -3,7 +3,7 @@
  * and C, blocked reports, hand-written files, the pid lock, first-start adoption, and a clean stop.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, makeWorkspace, ok, okJson, run, trailersOf, waitFor } from './helpers.js';
 import { alertsOf, configure, docsOnDisk, isCommitted, porcelain, reactionOf, reactionsTo, startDaemonCli } from './daemon-fixture.js';
@@ -110,11 +110,17 @@ describe('orchestra daemon: the decision table, end to end', () => {
     const d = await startDaemonCli(dir);
     try {
       const orderFile = path.join(dir, '.orchestra/docs/worker-core/hand-order-1.md');
-      writeFileSync(orderFile, '---\ntype: orden\ntitle: Write the parser\nprioridad: alta\n---\nDone when parser tests pass.\n');
+      // The seed's Spanish vocabulary: `orden` for the type, `alta` for the priority.
+      const orderText = '---\ntype: orden\ntitle: Write the parser\npriority: alta\n---\nDone when parser tests pass.\n';
+      writeFileSync(orderFile, orderText);
       await waitFor(() => isCommitted(dir, '.orchestra/docs/worker-core/hand-order-1.md'), { message: 'the hand-written order committed' });
       expect(trailersOf(dir, '.orchestra/docs/worker-core/hand-order-1.md')).toEqual({ 'Orchestra-Doc': 'hand-order-1', 'Orchestra-Actor': 'lead' });
       expect(git(dir, ['log', '-1', '--format=%an', '--', orderFile]).trim()).toBe('Test Lead');
-      expect(reactionsTo(dir, 'hand-order-1')).toEqual([]);
+      // Read normalised, never rewritten on disk.
+      expect(await okJson(dir, ['show', 'hand-order-1'])).toMatchObject({ type: 'order', priority: 'high', to: 'worker-core', from: 'lead' });
+      expect(readFileSync(orderFile, 'utf8')).toBe(orderText);
+      // Handled (the daemon logs it once it has decided), and the decision for an order is to write nothing.
+      await d.waitForOutput(/order hand-order-1 \(lead\): order for worker-core/);
 
       const doubtFile = path.join(dir, '.orchestra/docs/worker-infra/hand-doubt-1.md');
       writeFileSync(doubtFile, '---\ntype: duda\ntitle: Should I use pytest?\n---\n');
@@ -122,6 +128,9 @@ describe('orchestra daemon: the decision table, end to end', () => {
       expect(answer.fm.type).toBe('answer');
       await waitFor(() => isCommitted(dir, answer.path), { message: 'answer committed' });
       expect(git(dir, ['log', '-1', '--diff-filter=A', '--format=%an', '--', doubtFile]).trim()).toBe('worker-infra');
+      // Both triggers handled: the doubt got its answer, the order (handled before it) got nothing.
+      expect(reactionsTo(dir, 'hand-order-1')).toEqual([]);
+      expect(docsOnDisk(dir).filter((x) => x.fm.from === 'daemon').map((x) => x.fm.re)).toEqual(['hand-doubt-1']);
       // The person's changes are where they were.
       const status = porcelain(dir).split('\n').sort();
       expect(status).toEqual(['?? scratch.txt', 'A  notes.txt']);

@@ -6,30 +6,20 @@ import type { Doc } from '../src/core/doc.js';
 import { computeMetrics, countConflicts } from '../src/core/metrics.js';
 import { derive } from '../src/core/state.js';
 import { cleanupTemp, git, makeWorkspace, ok, okJson } from './helpers.js';
-import { write } from './conflicts-fixture.js';
+import { docFactory, isoSeconds, writeDocFile } from './factories.js';
 
 afterAll(cleanupTemp);
 
 const DAY = 86_400_000;
-const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** A hand-written doc, as a person or another tool would commit it. */
-function docFile(dir: string, worker: string, id: string, fm: Record<string, string>): string {
-  const file = `.orchestra/docs/${worker}/${id}.md`;
-  write(dir, file, `---\n${Object.entries(fm).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\nbody\n`);
-  return file;
-}
-
-function doc(partial: Partial<Doc> & Pick<Doc, 'id' | 'type' | 'created'>): Doc {
-  return { title: partial.id, from: 'lead', to: 'w', priority: 'medium', after: [], tags: [], createdInferred: false, worker: 'w', path: '', archived: false, body: '', ...partial } as Doc;
-}
+const doc = docFactory({ worker: 'w' });
 
 describe('computeMetrics on a constructed history (pure)', () => {
   const now = new Date('2026-11-24T12:00:00Z');
   const config = { workers: [{ name: 'w', dependsOn: [], scope: [] }] } as unknown as Config;
   const docs: Doc[] = [];
   // 10 orders written in the window; 6 completed (on known days), 2 escalations: autonomy 80 %.
-  for (let i = 0; i < 10; i++) docs.push(doc({ id: `o${i}`, type: 'order', status: 'pending', created: isoAt(now.getTime() - (6 - (i % 5)) * DAY) }));
+  for (let i = 0; i < 10; i++) docs.push(doc({ id: `o${i}`, type: 'order', status: 'pending', created: isoSeconds(now.getTime() - (6 - (i % 5)) * DAY) }));
   const doneOn = ['2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z', '2026-11-22T09:00:00Z', '2026-11-23T09:00:00Z', '2026-11-24T09:00:00Z', '2026-11-24T10:00:00Z'];
   doneOn.forEach((t, i) => docs.push(doc({ id: `r${i}`, type: 'report', re: `o${i}`, outcome: 'completed', from: 'w', to: 'daemon', created: t })));
   // A partial report does not complete its order.
@@ -83,16 +73,16 @@ describe('orchestra metrics', () => {
     const files: string[] = [];
     // 8 orders in the last 4 days; 5 completed in the window, plus an older order completed inside it.
     for (let i = 0; i < 8; i++) {
-      files.push(docFile(dir, i % 2 ? 'worker-infra' : 'worker-core', `o${i}`, { type: 'order', title: `Task ${i}`, to: i % 2 ? 'worker-infra' : 'worker-core', created: isoAt(now - (4 - (i % 4)) * DAY) }));
+      files.push(writeDocFile(dir, i % 2 ? 'worker-infra' : 'worker-core', `o${i}`, { type: 'order', title: `Task ${i}`, to: i % 2 ? 'worker-infra' : 'worker-core', created: isoSeconds(now - (4 - (i % 4)) * DAY) }));
     }
-    files.push(docFile(dir, 'worker-core', 'o-old', { type: 'order', title: 'Old task', created: isoAt(now - 12 * DAY) }));
+    files.push(writeDocFile(dir, 'worker-core', 'o-old', { type: 'order', title: 'Old task', created: isoSeconds(now - 12 * DAY) }));
     for (const [i, o] of ['o0', 'o1', 'o2', 'o3', 'o4', 'o-old'].entries()) {
       const w = o === 'o-old' || Number(o.slice(1)) % 2 === 0 ? 'worker-core' : 'worker-infra';
-      files.push(docFile(dir, w, `r${i}`, { type: 'report', title: `Done ${o}`, re: o, created: isoAt(now - (i + 1) * 3_600_000) }));
+      files.push(writeDocFile(dir, w, `r${i}`, { type: 'report', title: `Done ${o}`, re: o, created: isoSeconds(now - (i + 1) * 3_600_000) }));
     }
     // 2 escalations in the window: autonomy (8 - 2) / 8 = 75 %.
-    files.push(docFile(dir, 'worker-core', 'e1', { type: 'escalation', title: 'Help 1', created: isoAt(now - 2 * DAY) }));
-    files.push(docFile(dir, 'worker-infra', 'e2', { type: 'escalation', title: 'Help 2', created: isoAt(now - 1 * DAY) }));
+    files.push(writeDocFile(dir, 'worker-core', 'e1', { type: 'escalation', title: 'Help 1', created: isoSeconds(now - 2 * DAY) }));
+    files.push(writeDocFile(dir, 'worker-infra', 'e2', { type: 'escalation', title: 'Help 2', created: isoSeconds(now - 1 * DAY) }));
     git(dir, ['add', '--', '.orchestra/docs']);
     git(dir, ['commit', '-q', '-m', 'history', '--', '.orchestra/docs']);
     // Two conflicts recorded in the window and one before it.

@@ -7,17 +7,11 @@ import { refreshHealth } from '../src/store/health.js';
 import { locateWorkspace } from '../src/store/workspace.js';
 import { cleanupTemp, git, makeWorkspace, ok, okJson, run } from './helpers.js';
 import { makeTeam, write } from './conflicts-fixture.js';
+import { isoSeconds, writeDocFile } from './factories.js';
 
 afterAll(cleanupTemp);
 
 const HOUR = 3_600_000;
-const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function docFile(dir: string, worker: string, id: string, fm: Record<string, string>): string {
-  const file = `.orchestra/docs/${worker}/${id}.md`;
-  write(dir, file, `---\n${Object.entries(fm).map(([k, v]) => `${k}: ${v}`).join('\n')}\n---\nbody\n`);
-  return file;
-}
 
 function commitDocs(dir: string): void {
   git(dir, ['add', '--', '.orchestra/docs']);
@@ -43,7 +37,7 @@ describe('orchestra status', () => {
     await ok(root, ['order', 'worker-core', 'Core docs']);
     const uiWaiting = await ok(root, ['order', 'worker-ui', 'Use the API']);
     await ok(root, ['order', 'worker-infra', 'CI']);
-    docFile(root, 'worker-infra', 'esc-1', { type: 'escalation', title: 'Need a decision on CI provider' });
+    writeDocFile(root, 'worker-infra', 'esc-1', { type: 'escalation', title: 'Need a decision on CI provider' });
     commitDocs(root);
 
     const s = await okJson(root, ['status']);
@@ -75,16 +69,16 @@ describe('orchestra status', () => {
     write(dir, 'orchestra.yaml', readFileSync(path.join(dir, 'orchestra.yaml'), 'utf8').replace(/^stale_after:.*$/m, 'stale_after: 1h'));
     git(dir, ['commit', '-q', '-m', 'stale after 1h', '--', 'orchestra.yaml']);
     const now = Date.now();
-    docFile(dir, 'worker-core', 'o-stalled', { type: 'order', title: 'Stalled work', status: 'in_progress', created: isoAt(now - 3 * HOUR) });
-    docFile(dir, 'worker-infra', 'o-unstarted', { type: 'order', title: 'Nobody took it', created: isoAt(now - 2 * HOUR) });
-    docFile(dir, 'worker-infra', 'o-fresh', { type: 'order', title: 'Fresh', created: isoAt(now - 10 * 60_000) });
-    for (let i = 0; i < 3; i++) docFile(dir, 'worker-infra', `d${i}`, { type: 'doubt', title: `Question ${i}`, created: isoAt(now - (20 + i) * 60_000) });
-    docFile(dir, 'worker-core', 'esc-old', { type: 'escalation', title: 'Decide the schema', created: isoAt(now - 90 * 60_000) });
+    writeDocFile(dir, 'worker-core', 'o-stalled', { type: 'order', title: 'Stalled work', status: 'in_progress', created: isoSeconds(now - 3 * HOUR) });
+    writeDocFile(dir, 'worker-infra', 'o-unstarted', { type: 'order', title: 'Nobody took it', created: isoSeconds(now - 2 * HOUR) });
+    writeDocFile(dir, 'worker-infra', 'o-fresh', { type: 'order', title: 'Fresh', created: isoSeconds(now - 10 * 60_000) });
+    for (let i = 0; i < 3; i++) writeDocFile(dir, 'worker-infra', `d${i}`, { type: 'doubt', title: `Question ${i}`, created: isoSeconds(now - (20 + i) * 60_000) });
+    writeDocFile(dir, 'worker-core', 'esc-old', { type: 'escalation', title: 'Decide the schema', created: isoSeconds(now - 90 * 60_000) });
     // Low autonomy: 5 orders in the window, 3 escalations → 40 %.
-    docFile(dir, 'worker-core', 'o-done-1', { type: 'order', title: 'Done 1', status: 'completed', created: isoAt(now - 4 * HOUR) });
-    docFile(dir, 'worker-core', 'o-done-2', { type: 'order', title: 'Done 2', status: 'cancelled', created: isoAt(now - 4 * HOUR) });
-    docFile(dir, 'worker-core', 'esc-2', { type: 'escalation', title: 'Two', created: isoAt(now - 5 * 60_000) });
-    docFile(dir, 'worker-core', 'esc-3', { type: 'escalation', title: 'Three', created: isoAt(now - 5 * 60_000) });
+    writeDocFile(dir, 'worker-core', 'o-done-1', { type: 'order', title: 'Done 1', status: 'completed', created: isoSeconds(now - 4 * HOUR) });
+    writeDocFile(dir, 'worker-core', 'o-done-2', { type: 'order', title: 'Done 2', status: 'cancelled', created: isoSeconds(now - 4 * HOUR) });
+    writeDocFile(dir, 'worker-core', 'esc-2', { type: 'escalation', title: 'Two', created: isoSeconds(now - 5 * 60_000) });
+    writeDocFile(dir, 'worker-core', 'esc-3', { type: 'escalation', title: 'Three', created: isoSeconds(now - 5 * 60_000) });
     commitDocs(dir);
 
     const s = await okJson(dir, ['status']);
@@ -111,7 +105,7 @@ describe('orchestra status', () => {
     write(dir, 'orchestra.yaml', readFileSync(path.join(dir, 'orchestra.yaml'), 'utf8').replace(/^stale_after:.*$/m, 'stale_after: 1h'));
     git(dir, ['commit', '-q', '-m', 'stale after 1h', '--', 'orchestra.yaml']);
     const t0 = Date.parse('2026-11-24T08:00:00Z');
-    docFile(dir, 'worker-core', 'esc', { type: 'escalation', title: 'Pick a database', created: isoAt(t0) });
+    writeDocFile(dir, 'worker-core', 'esc', { type: 'escalation', title: 'Pick a database', created: isoSeconds(t0) });
     commitDocs(dir);
     const ws = locateWorkspace(dir);
     const config = loadConfig(ws);

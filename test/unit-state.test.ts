@@ -2,32 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type Config } from '../src/core/config.js';
 import type { Doc } from '../src/core/doc.js';
 import { derive, inboxOf, workerViews, openEscalations } from '../src/core/state.js';
+import { docFactory } from './factories.js';
 
 const r = resolveConfig({ workers: [{ name: 'worker-core' }, { name: 'worker-infra' }, { name: 'worker-nlp', depends_on: ['worker-core'] }] });
 const config = (r.ok ? r.config : undefined) as Config;
 
-let n = 0;
-function doc(p: Partial<Doc> & Pick<Doc, 'type'>): Doc {
-  n++;
-  const worker = p.worker ?? p.to ?? 'worker-core';
-  return {
-    id: p.id ?? `d${n}`,
-    title: `t${n}`,
-    from: 'lead',
-    to: worker,
-    priority: 'medium',
-    status: p.type === 'order' ? 'pending' : undefined,
-    after: [],
-    tags: [],
-    created: `2026-11-24T10:${String(n).padStart(2, '0')}:00Z`,
-    createdInferred: false,
-    worker,
-    path: '',
-    archived: false,
-    body: '',
-    ...p,
-  } as Doc;
-}
+const doc = docFactory();
 
 describe('derived state', () => {
   it('an order waits on a depends_on worker that still holds an earlier open order, then becomes ready', () => {

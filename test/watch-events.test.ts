@@ -4,12 +4,11 @@ import type { Doc } from '../src/core/doc.js';
 import { derive } from '../src/core/state.js';
 import { diffConflicts, diffSnapshots, snapshotOf } from '../src/watch/events.js';
 import { renderEvent } from '../src/watch/render.js';
+import { docFactory } from './factories.js';
 
 const config = { workers: [{ name: 'w', dependsOn: [], scope: [] }, { name: 'v', dependsOn: [], scope: [] }] } as unknown as Config;
 
-function doc(p: Partial<Doc> & Pick<Doc, 'id' | 'type'>): Doc {
-  return { title: p.id, from: 'lead', to: 'w', priority: 'medium', after: [], tags: [], created: '2026-11-24T10:00:00Z', createdInferred: false, worker: 'w', path: '', archived: false, body: '', ...p } as Doc;
-}
+const doc = docFactory({ worker: 'w', stepMs: 0 });
 
 describe('watch events (pure)', () => {
   it('new orders and answers for the worker, status changes of its orders, nothing for others', () => {

@@ -3,6 +3,7 @@ import type picomatchType from 'picomatch';
 import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
 
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
@@ -18,6 +19,14 @@ const require = createRequire(import.meta.url);
 function buildSchemas() {
   const { z } = require('zod') as typeof Z;
   const duration = z.union([z.string(), z.number()]);
+  // Values that reach git's command line: refused here unless git can only take them as what they are.
+  const gitValue = (what: string, problemOf: (v: string) => string | undefined, hint: string) =>
+    z.string().superRefine((v, ctx) => {
+      const p = problemOf(v);
+      if (p) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)} is not a valid ${what}: it ${p}; ${hint}` });
+    });
+  const branch = gitValue('branch name', branchNameProblem, BRANCH_HINT);
+  const remote = gitValue('remote', remoteProblem, REMOTE_HINT);
 
   /** orchestra.yaml as written. Strict, so a misspelt key is reported rather than silently ignored. */
   const rawWorkerSchema = z.strictObject({
@@ -26,7 +35,7 @@ function buildSchemas() {
     prompt: z.string().optional().describe('path of the worker\'s standing prompt'),
     priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
     depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
-    branch: z.string().optional().describe('the branch/worktree this worker commits on'),
+    branch: branch.optional().describe('the branch/worktree this worker commits on'),
     description: z.string().optional(),
   });
 
@@ -51,7 +60,7 @@ function buildSchemas() {
     archive_after: duration.optional(),
     stale_after: duration.optional(),
     sync: z
-      .strictObject({ remote: z.string().optional(), branch: z.string().optional(), interval: duration.optional() })
+      .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
       .optional(),
   });
   return { rawWorkerSchema, rawBrainSchema, rawConfigSchema };

@@ -114,7 +114,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
       const [fresh] = await Promise.all([
         unsure.length ? newPaths(git, unsure) : new Set<string>(),
-        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths])) : undefined,
+        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths]), { notice: git.notice }) : undefined,
       ]);
       const authored: Applied['authored'] = [];
       if (fresh.size) {

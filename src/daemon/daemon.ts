@@ -17,18 +17,20 @@ import type { Doc } from '../core/doc.js';
 import { derive, type Derived } from '../core/state.js';
 import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
 import { planArchive } from '../core/archive.js';
+import { backoffMs, type Backoff } from '../core/backoff.js';
 import { OrchestraError, formatProblem } from '../errors.js';
-import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
+import { openAlerts } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { Git } from '../store/git.js';
 import { LiveDocs, openLiveDocsCount, type Change, type LiveEvent } from '../store/live-docs.js';
 import { openWatcherCount } from '../store/watcher.js';
-import { readLock, tryAcquireLock } from '../store/lock.js';
+import { lockHolder, readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
 import type { Brain } from './brain.js';
 import { createBrain } from './brains/index.js';
 import { applyBatch, type Planned } from './apply.js';
+import { BestEffortState } from './best-effort.js';
 import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
 import { syncOnce } from './sync.js';
@@ -103,6 +105,8 @@ export interface DaemonHandle {
 
 const BATCH = 250;
 const WATCHER_READY_MS = 20_000;
+/** A failed commit is tried again soon (most causes pass: a lock, a moment of full disk), then less often. */
+const COMMIT_RETRY: Backoff = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
 
 export function pidLockPath(ws: Workspace): string {
   return path.join(ws.stateDir, 'daemon.pid');
@@ -135,7 +139,10 @@ class Daemon {
   private readonly invalidAlerts = new Map<string, string>();
   private pumping: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs = 1000;
+  /** Failed batches in a row (the commit retry's attempt number). */
+  private commitFailures = 0;
+  /** Alerts and cursor writes are best effort: each failing one is said once, and the daemon goes on. */
+  private readonly state: BestEffortState;
   private booted = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -160,6 +167,7 @@ class Daemon {
     this.ownsLive = !opts.live;
     // The daemon's own periodic scan drives full re-scans (every `rescanMs`), so the model's timer rarely fires.
     this.live = opts.live ?? new LiveDocs(ws, { config: this.config, git: this.git, rescanMs: opts.rescanMs });
+    this.state = new BestEffortState(ws, this.now, (message) => this.emit({ kind: 'warning', message }));
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -175,12 +183,19 @@ class Daemon {
     }
     this.release = release;
     try {
-      this.brain = await createBrain(this.opts.brain ?? this.config.brain.kind, { ws: this.ws, config: this.config, now: this.now });
+      this.brain = await createBrain(this.opts.brain ?? this.config.brain.kind, {
+        ws: this.ws,
+        config: this.config,
+        now: this.now,
+        onLogError: (e) => this.state.faults.failed('brain log', `${e.message}; the brain goes on without its log`),
+      });
     } catch (e) {
       release();
       throw e;
     }
     this.events = openEventLog(this.ws, this.opts.log ?? ((line) => process.stderr.write(`${line}\n`)), this.now);
+    // A commit that waits on another process's git lock says so in the daemon's log.
+    this.git.notice = (message) => this.emit({ kind: 'warning', message });
   }
 
   private emit(e: DaemonEvent): void {
@@ -209,11 +224,11 @@ class Daemon {
           this.handled.add(d.id);
         }
       }
-      writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id)));
+      this.state.cursor(() => writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id))));
     } else {
       // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
       for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
-      writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id)));
+      this.state.cursor(() => writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id))));
     }
 
     this.resolveStaleInvalidAlerts();
@@ -260,7 +275,7 @@ class Daemon {
   private resolveStaleInvalidAlerts(): void {
     const current = new Set(this.live.invalid().map((e) => this.invalidKey(e.rel, e.hash)));
     for (const a of openAlerts(this.ws)) {
-      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) resolveAlert(this.ws, a.key, this.now());
+      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) this.state.resolve(a.key);
     }
   }
 
@@ -313,26 +328,22 @@ class Daemon {
         return;
       }
       if (this.settling.has(relPath)) return;
-      if (previous) resolveAlert(this.ws, previous, this.now());
+      if (previous) this.state.resolve(previous);
       this.invalidAlerts.set(relPath, key);
       const problems = (c.entry.problems ?? []).map((p) => (p.field && p.field !== '-' ? `${p.field}: ${p.message}` : p.message)).join('; ');
       this.emit({ kind: 'invalid', file: relPath, problems });
-      raiseAlert(
-        this.ws,
-        {
-          level: 'warning',
-          kind: 'invalid_doc',
-          message: (c.entry.problems ?? []).map(formatProblem).join('; '),
-          doc: path.basename(relPath, '.md'),
-          key,
-          data: { file: relPath },
-        },
-        this.now(),
-      );
+      this.state.alert({
+        level: 'warning',
+        kind: 'invalid_doc',
+        message: (c.entry.problems ?? []).map(formatProblem).join('; '),
+        doc: path.basename(relPath, '.md'),
+        key,
+        data: { file: relPath },
+      });
       return;
     }
     if (previous) {
-      resolveAlert(this.ws, previous, this.now());
+      this.state.resolve(previous);
       this.invalidAlerts.delete(relPath);
     }
     if (c.kind === 'removed') {
@@ -397,8 +408,9 @@ class Daemon {
       try {
         const { refreshHealth } = await import('../store/health.js');
         await refreshHealth({ ws: this.ws, config: this.config, git: this.git, docs: [...docs], derived, problems: [] }, this.now());
+        this.state.faults.recovered('health');
       } catch (e) {
-        this.emit({ kind: 'error', message: `health scan failed: ${msg(e)}` });
+        this.state.faults.failed('health', `health scan failed: ${msg(e)} (said once; the scan runs again every period)`);
       }
       if (this.opts.onPeriodicScan) {
         try {
@@ -478,6 +490,8 @@ class Daemon {
       .catch((e) => {
         this.counts.errors++;
         this.emit({ kind: 'error', message: `handling failed: ${msg(e)}` });
+        // Whatever threw, what is queued is tried again soon, not left for the next periodic scan.
+        if (!this.opts.once && this.queue.size) this.scheduleRetry();
       })
       .finally(() => {
         this.pumping = undefined;
@@ -543,21 +557,18 @@ class Daemon {
     } catch (e) {
       this.counts.errors++;
       const error = msg(e);
-      this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs: this.retryMs });
-      raiseAlert(this.ws, { level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' }, this.now());
+      // The retry is set before anything else that could fail (the alert, the log), so it always happens.
+      const retryInMs = this.opts.once ? 0 : this.scheduleRetry();
+      this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs });
+      this.state.alert({ level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' });
       if (this.opts.once) {
         for (const p of planned) this.queue.delete(p.trigger.id);
         throw new OrchestraError(`could not commit the daemon's reactions: ${error}`);
       }
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.pump();
-      }, this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 60_000);
       return;
     }
-    if (this.retryMs > 1000) resolveAlert(this.ws, 'commit_failure', this.now());
-    this.retryMs = 1000;
+    if (this.commitFailures > 0) this.state.resolve('commit_failure');
+    this.commitFailures = 0;
 
     for (const a of applied.authored) {
       this.counts.commits++;
@@ -579,17 +590,13 @@ class Daemon {
       this.counts.reactions += written.length;
       if (p.reaction.guard) {
         this.emit({ kind: 'loop_guard', trigger: p.trigger.id, worker: p.trigger.from, message: p.reaction.guard });
-        raiseAlert(
-          this.ws,
-          {
-            level: 'warning',
-            kind: 'loop_guard',
-            message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
-            doc: p.trigger.id,
-            key: `loop_guard:${p.trigger.from}:${now.toISOString().slice(0, 13)}`,
-          },
-          this.now(),
-        );
+        this.state.alert({
+          level: 'warning',
+          kind: 'loop_guard',
+          message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
+          doc: p.trigger.id,
+          key: `loop_guard:${p.trigger.from}:${now.toISOString().slice(0, 13)}`,
+        });
       }
       this.emit({
         kind: 'trigger',
@@ -605,8 +612,20 @@ class Daemon {
         brainMs: p.brainMs,
       });
     });
-    appendCursor(this.ws, ids);
+    this.state.cursor(() => appendCursor(this.ws, ids));
     if (applied.commit || applied.authored.length) this.scheduleSync();
+  }
+
+  /** Pumps the queue again after the commit retry's next delay; returns that delay. */
+  private scheduleRetry(): number {
+    if (this.retryTimer) return 0;
+    this.commitFailures++;
+    const delay = backoffMs(COMMIT_RETRY, this.commitFailures, Math.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+    return delay;
   }
 
   // ---- idle / stop -------------------------------------------------------------------------------------------
@@ -693,16 +712,11 @@ export async function startDaemon(ws: Workspace, opts: DaemonOptions = {}): Prom
   };
 }
 
-/** Is a daemon running on this workspace? (For `status`/`doctor`: the pid in the lock file, if alive.) */
+/** Is a daemon running on this workspace? (For `status`/`doctor`: the lock's holder, if it still runs.) */
 export function runningDaemon(ws: Workspace): { pid: number } | undefined {
   const file = pidLockPath(ws);
   if (!existsSync(file)) return undefined;
   const info = readLock(file);
   if (!info) return undefined;
-  try {
-    process.kill(info.pid, 0);
-    return { pid: info.pid };
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? { pid: info.pid } : undefined;
-  }
+  return lockHolder(info) === 'alive' ? { pid: info.pid } : undefined;
 }

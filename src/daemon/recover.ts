@@ -9,7 +9,7 @@ import type { Doc } from '../core/doc.js';
 import type { Git } from '../store/git.js';
 import type { Workspace } from '../store/workspace.js';
 import { isAlive } from '../store/lock.js';
-import { commitAsAuthor, newPaths } from './apply.js';
+import { commitAsAuthor } from './apply.js';
 
 
 /** Removes `.<name>.<pid>.tmp` files under `.orchestra/docs/<worker>/` whose writer is gone. Returns how many. */
@@ -53,7 +53,7 @@ export async function commitLeftovers(
 ): Promise<{ commit: string; docs: string[] } | undefined> {
   return git.withWriteLock(async () => {
     // One status of the whole docs folder, not one per doc.
-    const fresh = await newPaths(git, ['.orchestra/docs']);
+    const fresh = await git.newFiles(['.orchestra/docs']);
     const left: Doc[] = [];
     for (const p of fresh) {
       const d = daemonDocAt(p);

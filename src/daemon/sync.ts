@@ -4,7 +4,11 @@
  * touched: no stash, no autostash; when they block the rebase or the fast-forward, this round is skipped with a
  * warning and the next one tries again.
  */
+import { backoffMs, type Backoff } from '../core/backoff.js';
+import { isRemoteUrl } from '../core/refname.js';
 import type { Git } from '../store/git.js';
+import { foreignCommits } from '../store/git/history.js';
+import { sleep } from '../store/retry.js';
 
 export interface SyncConfig {
   remote: string;
@@ -20,82 +24,108 @@ export interface SyncResult {
   warning?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Another clone pushed in between: give it a moment, longer each round, jittered so two clones do not collide again. */
+const SYNC_BACKOFF: Backoff = { baseMs: 200, capMs: 2_000, jitter: 0.5 };
 
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.replace(/\s+/g, ' ').trim().slice(0, 240);
 }
 
+function shown(v: string): string {
+  return /^[\x21-\x7e]+$/.test(v) ? v : JSON.stringify(v);
+}
+
+/** sync's merge carries orchestra's actor trailer: the next round knows it for orchestra's own. */
+function mergeMessage(cfg: SyncConfig): string {
+  return `orchestra: sync ${cfg.remote}: merge ${cfg.branch}\n\nOrchestra-Actor: daemon\n`;
+}
+
+/** What the remote's hooks printed (`remote: …` lines), as one line. */
+function remoteLines(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const said = m.split('\n').filter((l) => l.startsWith('remote: ')).map((l) => l.slice(8).trim()).filter(Boolean);
+  return said.join('; ').replace(/\s+/g, ' ').slice(0, 240);
+}
+
 async function counts(git: Git, upstream: string): Promise<{ ahead: number; behind: number }> {
-  const out = await git.exec(['rev-list', '--left-right', '--count', `HEAD...${upstream}`]);
+  const out = await git.exec(['rev-list', '--left-right', '--count', '--end-of-options', `HEAD...${upstream}`]);
   const [ahead, behind] = out.trim().split(/\s+/).map(Number);
   return { ahead: ahead || 0, behind: behind || 0 };
 }
 
 /**
- * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
- * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between.
+ * Where the remote branch is fetched to: the remote's own tracking ref, or for a URL (which has none) one of
+ * orchestra's.
  */
-/** Whether every commit on HEAD not yet upstream is orchestra's (its subject says so). */
-async function onlyOrchestraAhead(git: Git, upstream: string): Promise<boolean> {
-  const subjects = (await git.exec(['log', '--format=%s', `${upstream}..HEAD`])).split('\n').filter(Boolean);
-  return subjects.every((s) => s.startsWith('orchestra: '));
+export function upstreamRef(cfg: SyncConfig): string {
+  return isRemoteUrl(cfg.remote) ? `refs/orchestra/sync/${cfg.branch}` : `refs/remotes/${cfg.remote}/${cfg.branch}`;
 }
 
+/**
+ * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
+ * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between. Every configured
+ * value reaches git after `--end-of-options` (or as an option's value), so git can never take it as an option.
+ */
 export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: number } = {}): Promise<SyncResult> {
-  const upstream = `refs/remotes/${cfg.remote}/${cfg.branch}`;
+  const upstream = upstreamRef(cfg);
+  // Messages quote odd values, so a warning stays one line whatever the config holds.
+  const say = { remote: shown(cfg.remote), branch: shown(cfg.branch) };
   const attempts = opts.attempts ?? 5;
   let pulled = 0;
   let pushed = 0;
   const current = (await git.exec(['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => '')).trim();
   if (current !== cfg.branch) {
-    return { pulled, pushed, warning: `HEAD is on "${current || '(none)'}", not on the sync branch "${cfg.branch}": sync skipped` };
+    return { pulled, pushed, warning: `HEAD is on "${current || '(none)'}", not on the sync branch "${say.branch}": sync skipped` };
   }
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await git.exec(['fetch', '--quiet', cfg.remote, `+refs/heads/${cfg.branch}:${upstream}`]);
+      await git.exec(['fetch', '--quiet', '--end-of-options', cfg.remote, `+refs/heads/${cfg.branch}:${upstream}`]);
     } catch (e) {
       const msg = firstLine(e);
       // An empty remote has no branch yet: push ours to create it.
-      if (!/couldn't find remote ref|could not find remote ref/i.test(msg)) return { pulled, pushed, warning: `fetch from ${cfg.remote} failed: ${msg}` };
+      if (!/couldn't find remote ref|could not find remote ref/i.test(msg)) return { pulled, pushed, warning: `fetch from ${say.remote} failed: ${msg}` };
     }
-    const hasUpstream = await git.exec(['rev-parse', '--verify', '-q', upstream]).then(() => true, () => false);
+    const hasUpstream = await git.exec(['rev-parse', '--verify', '-q', '--end-of-options', upstream]).then(() => true, () => false);
     const outcome = await git.withWriteLock(async (): Promise<'done' | 'retry' | SyncResult> => {
       if (hasUpstream) {
         const { ahead, behind } = await counts(git, upstream);
-        // Only orchestra's own commits are ever rebased or pushed: the person's unpushed work is theirs to publish.
-        if (ahead > 0 && !(await onlyOrchestraAhead(git, upstream))) {
-          return { pulled, pushed, warning: `${cfg.branch} has commits of your own not yet on ${cfg.remote}: sync waits until you push them (orchestra never publishes your work)` };
+        // Only orchestra's own commits (by their trailers) are ever rebased or pushed: the person's unpushed work is
+        // theirs to publish.
+        if (ahead > 0 && (await foreignCommits(git, `${upstream}..HEAD`)).length) {
+          return { pulled, pushed, warning: `${say.branch} has commits of your own not yet on ${say.remote}: sync waits until you push them (orchestra never publishes your work)` };
         }
         if (behind > 0) {
           // A clean tree is rebased (a straight history); with uncommitted work, a merge leaves that work alone.
-          const dirty = ahead > 0 && (await git.exec(['status', '--porcelain', '--untracked-files=no'])).trim() !== '';
+          const dirty = ahead > 0 && (await git.hasTrackedChanges());
           try {
-            if (ahead === 0) await git.exec(['merge', '--ff-only', '--quiet', upstream]);
-            else if (dirty) await git.exec(['merge', '--no-edit', '--quiet', '-m', `orchestra: sync ${cfg.remote}: merge ${cfg.branch}`, upstream]);
-            else await git.exec(['rebase', '--quiet', upstream]);
+            if (ahead === 0) await git.exec(['merge', '--ff-only', '--quiet', '--end-of-options', upstream]);
+            else if (dirty) await git.exec(['merge', '--no-edit', '--quiet', `--message=${mergeMessage(say)}`, '--end-of-options', upstream]);
+            else await git.exec(['rebase', '--quiet', '--end-of-options', upstream]);
             pulled += behind;
           } catch (e) {
             if (ahead > 0) await git.exec([dirty ? 'merge' : 'rebase', '--abort']).catch(() => undefined);
-            return { pulled, pushed, warning: `could not ${ahead ? (dirty ? 'merge' : 'rebase onto') : 'fast-forward to'} ${cfg.remote}/${cfg.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` };
+            return { pulled, pushed, warning: `could not ${ahead ? (dirty ? 'merge' : 'rebase onto') : 'fast-forward to'} ${say.remote}/${say.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` };
           }
         }
         if ((await counts(git, upstream)).ahead === 0) return 'done';
       }
       try {
-        await git.exec(['push', '--quiet', cfg.remote, `HEAD:refs/heads/${cfg.branch}`]);
+        await git.exec(['push', '--quiet', '--end-of-options', cfg.remote, `HEAD:refs/heads/${cfg.branch}`]);
         pushed++;
         return 'done';
       } catch (e) {
         const msg = firstLine(e);
-        if (/rejected|non-fast-forward|fetch first|stale info/i.test(msg)) return 'retry';
-        return { pulled, pushed, warning: `push to ${cfg.remote} failed: ${msg}` };
+        // A hook on the remote said no ("[remote rejected]"): its own words, not a race to retry.
+        const remoteSaid = /\[remote rejected\]/.test(msg) ? remoteLines(e) : undefined;
+        if (remoteSaid !== undefined) return { pulled, pushed, warning: `push to ${say.remote} failed: the remote refused it${remoteSaid ? `: ${remoteSaid}` : ''}` };
+        if (/\[rejected\]|non-fast-forward|fetch first|stale info/i.test(msg)) return 'retry';
+        return { pulled, pushed, warning: `push to ${say.remote} failed: ${msg}` };
       }
     }, 'sync');
     if (outcome === 'done') return { pulled, pushed };
     if (outcome !== 'retry') return outcome;
-    await sleep(100 * attempt + Math.random() * 200 * attempt);
+    await sleep(backoffMs(SYNC_BACKOFF, attempt, Math.random));
   }
-  return { pulled, pushed, warning: `gave up after ${attempts} attempts: ${cfg.remote}/${cfg.branch} keeps moving` };
+  return { pulled, pushed, warning: `gave up after ${attempts} attempts: ${say.remote}/${say.branch} keeps moving` };
 }

@@ -63,23 +63,6 @@ export function ownerOf(holders: string[], config: Pick<Config, 'workers'>): str
   return upstream.length === 1 ? upstream[0] : undefined;
 }
 
-/** Parses `git status --porcelain=v1 -z`: the paths that differ from HEAD, untracked ones included. */
-export function parseStatusZ(out: string): string[] {
-  const entries = out.split('\0');
-  const files: string[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (e.length < 4) continue;
-    files.push(e.slice(3));
-    // A rename or copy is followed by its original path, which changed too.
-    if (e[0] === 'R' || e[0] === 'C') {
-      const orig = entries[++i];
-      if (orig) files.push(orig);
-    }
-  }
-  return files;
-}
-
 /** Parses `git log --format=%x00%H%x1f%aI%x1f<extra> --name-only` into commits with their files. */
 function parseLog(out: string): { commit: string; at: string; extra: string; files: string[] }[] {
   const commits = [];
@@ -160,7 +143,10 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const activity = new Map<string, string>();
 
   // Every branch and the worktree that has it checked out, in one small query that decides what to ask next;
-  // asked synchronously, the slower queries below start at once and run while the caller reads the docs.
+  // asked synchronously, the slower queries below start at once and run while the caller reads the docs (simple-git
+  // is asynchronous only and has no worktree query, so this stays on git's own format).
+  // Branch names below come from the config (validated as branch names when it loads) or from git itself; they
+  // reach git after `--end-of-options` all the same, so none can be read as an option.
   const refs = trySync(git, ['for-each-ref', '--format=%(refname:short)%00%(worktreepath)', 'refs/heads']);
   const local = new Set<string>();
   const worktrees: Worktree[] = [];
@@ -192,7 +178,7 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
   const branchCommits = (async () => {
     if (!branches.size) return;
     const holdersOf = Promise.all(
-      [...branches].map(async ([w, b]) => [w, new Set((await tryRaw(git, ['rev-list', b, '--not', mainBranch])).split('\n').filter(Boolean))] as const),
+      [...branches].map(async ([w, b]) => [w, new Set((await tryRaw(git, ['rev-list', '--end-of-options', b, `^${mainBranch}`])).split('\n').filter(Boolean))] as const),
     );
     const out = await tryRaw(git, [
       'log',
@@ -201,9 +187,9 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
       '--name-only',
       '--source',
       '--format=%x00%H%x1f%aI%x1f%S',
+      '--end-of-options',
       ...new Set(branches.values()),
-      '--not',
-      mainBranch,
+      `^${mainBranch}`,
       ...NOT_ORCHESTRA,
     ]);
     const held = await holdersOf;
@@ -223,10 +209,10 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
     worktrees.map(async (wt) => {
       const worker = [...branches].find(([, b]) => b === wt.branch)?.[0];
       if (!worker) return;
-      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`). --no-optional-locks: never take
-      // the worker's index.lock (its own git commands would fail meanwhile) nor rewrite its index.
-      const out = await tryRaw(new Git(wt.path, git.gitDir), ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
-      for (const file of parseStatusZ(out)) {
+      // A Git rooted in that worktree asks it directly (simple-git refuses `-C`); a worktree that cannot be read
+      // (removed meanwhile) has no changes to show.
+      const files = await new Git(wt.path, git.gitDir).changedFiles().catch(() => []);
+      for (const file of files) {
         if (isOrchestraPath(file)) continue;
         changes.push({ worker, file, where: 'worktree', ref: wt.path, branch: wt.branch });
         try {

@@ -9,7 +9,8 @@ import type { Config } from '../core/workers.js';
 import { loadConfig } from './config-file.js';
 import type { Workspace } from './workspace.js';
 
-const CACHE_VERSION = 1;
+// 2: remotes and branches are validated (a config cached by an older orchestra is checked again).
+const CACHE_VERSION = 2;
 
 type Cached = Omit<Config, 'faq'> & { faq: { match: string; answer: string }[] };
 

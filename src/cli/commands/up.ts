@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { execFile, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
+import { openJsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
 import { portOption } from '../options.js';
+import { handleStopSignals } from '../signals.js';
 
 function quote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -94,7 +96,7 @@ export const registerUpCommand: Register = (program, ctx) => {
     .addHelpText(
       'after',
       `
-The log (daemon and dashboard lines, each prefixed) goes to stdout and to .orchestra/state/logs/up.log.
+The log (daemon and dashboard lines, each prefixed) goes to stdout, and as JSON lines to .orchestra/state/logs/up.log.
 With --json, the log goes to stderr and stdout gets one JSON line once both run:
 {"workspace", "brain", "dashboard": url|null, "liveModels", "watchers"} (one model and one watcher, shared).
 Ctrl-C stops both cleanly.
@@ -117,18 +119,17 @@ Examples:
         return;
       }
 
-      const logFile = path.join(ws.stateDir, 'logs', 'up.log');
-      mkdirSync(path.dirname(logFile), { recursive: true });
-      const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
+      const show = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
         const text = `${source.padEnd(9)} │ ${line}`;
         const styled = source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text);
         if (c.json) c.io.err(styled);
         else c.io.out(styled);
-        try {
-          appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
-        } catch {
-          /* the terminal still has it */
-        }
+      };
+      // Best effort: the terminal still has every line when the file cannot be written.
+      const file = openJsonLog(path.join(ws.stateDir, 'logs', 'up.log'), { now: () => new Date(), onError: (e) => show('up', `warning: ${e.message}; the log goes on here only`) });
+      const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
+        show(source, line);
+        file.write(/\berror\b|FAILED/.test(line) ? 'error' : /warning/.test(line) ? 'warn' : 'info', { source }, line);
       };
 
       const { startDaemon } = await import('../../daemon/daemon.js');
@@ -149,9 +150,7 @@ Examples:
         await dashboard?.close().catch(() => undefined);
         await live.close().catch(() => undefined);
       };
-      const onSignal = () => void stopAll();
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const signals = handleStopSignals(() => stopAll(), (l) => log('up', l));
       try {
         await daemon.ready;
         if (opts.dashboard) {
@@ -175,9 +174,9 @@ Examples:
         }
         await daemon.done;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals.dispose();
         await stopAll();
+        file.close();
       }
     });
 };
