@@ -7,7 +7,7 @@ import { conflictJson, type Conflict, type ConflictJson } from '../core/conflict
 export type { ConflictJson };
 import type { Doc } from '../core/doc.js';
 import { inboxOf, type Derived } from '../core/state.js';
-import { docJson, type DocJson } from '../cli/format.js';
+import { docJson, type DocJson } from '../core/json.js';
 
 export interface Snapshot {
   /** State of every order addressed to the worker. */

@@ -7,7 +7,10 @@ import { OPEN_ORDER_STATES } from '../../core/state.js';
 import { promptTemplate, workerItemText } from '../../core/templates.js';
 import { UsageError, ValidationError } from '../../errors.js';
 import { parseConfigText } from '../../store/config-file.js';
-import { writeDoc } from '../../store/write.js';
+import { planOrder, type Plan } from '../../core/actions.js';
+import type { Config } from '../../core/config.js';
+import { Forbidden } from '../../errors.js';
+import { applyPlan, cryptoRandom } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
@@ -106,9 +109,10 @@ async function requireCleanConfig(c: Ctx): Promise<void> {
   if (dirty.size) throw new UsageError(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
 }
 
-function validated(text: string): void {
+function validated(text: string): Config {
   const r = parseConfigText(text);
   if (!r.ok) throw new ValidationError(r.problems.map((p) => ({ ...p, message: `${p.message} (nothing was changed)` })));
+  return r.config;
 }
 
 
@@ -156,8 +160,16 @@ export const registerWorkerCommand: Register = (program, ctx) => {
       const seed = { name, scope: opts.scope as string[], dependsOn: [...new Set(opts.dependsOn as string[])], description: opts.description ?? '', branch: opts.branch, priority };
       const next = addWorkerText(text, seed);
       // The edited file must be a valid config (this also catches cycles through entries already there).
-      validated(next);
+      const nextConfig = validated(next);
       await requireCleanConfig(c);
+      // The first order is planned against the new config before anything is written, so a refused one adds nothing.
+      let firstOrder: Plan | undefined;
+      if (title) {
+        const loaded = await loadWorkspace(c.ws, { config: nextConfig, git: c.git, liveOnly: true });
+        const d = planOrder(loaded, c.identity, { action: 'order', to: name, title, body }, { now: new Date(), random: cryptoRandom });
+        if (!d.ok) throw d.refusal.kind === 'forbidden' ? new Forbidden(`${d.refusal.message} (nothing was changed)`, d.refusal.rule) : new UsageError(d.refusal.message);
+        firstOrder = d.plan;
+      }
 
       const promptRel = `.orchestra/prompts/${name}.md`;
       const promptAbs = path.join(c.ws.root, promptRel);
@@ -183,12 +195,7 @@ export const registerWorkerCommand: Register = (program, ctx) => {
         }
       }, `worker add ${name}`);
 
-      let order: string | undefined;
-      if (title) {
-        const from = c.identity === 'daemon' ? 'lead' : c.identity;
-        const w = await writeDoc(c.ws, c.git, { type: 'order', title, from, to: name, worker: name, body });
-        order = w.id;
-      }
+      const order = firstOrder ? (await applyPlan(c.ws, c.git, firstOrder)).doc : undefined;
       if (c.json) {
         c.io.out(JSON.stringify({ worker: name, priority, prompt: promptRel, promptKept: keptPrompt, commit, order: order ?? null }));
         return;
