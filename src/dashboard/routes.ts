@@ -6,7 +6,7 @@ import { planAction, type ActionRequest, type ActionState, type Decision, type P
 import { ambiguityMessage, resolveId } from '../core/ids.js';
 import { docJson, inboxJson } from '../core/json.js';
 import { inboxOf } from '../core/state.js';
-import { applyPlan, cryptoRandom } from '../store/write.js';
+import { applyPlan, cryptoRandom, type Applied } from '../store/write.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import type { EventHub } from './events.js';
 import { HttpError, intParam, readBody, sendJson, sendRawJson } from './http.js';
@@ -114,17 +114,27 @@ const getPendientes: Handler = (c) => {
   sendJson(c.res, 200, { ...inboxJson(inbox, derived), total: inbox.ready.length + inbox.waiting.length + inbox.inProgress.length + inbox.blocked.length });
 };
 
+/**
+ * One action over HTTP, for every write route (the seed's POST, the page's answer/order/cancel): planned on the
+ * live model with the one set of actions, committed by `applyPlan`, and read back at once so a GET right after
+ * sees it. A refusal is thrown as its HTTP error (403 for who-may-do-what).
+ */
+export async function performHttpAction(c: RouteContext, actor: string, request: ActionRequest | ((state: ActionState) => ActionRequest)): Promise<Applied> {
+  const snap = c.views.snapshot();
+  const state: ActionState = { config: snap.config, docs: snap.docs, derived: snap.derived };
+  const req = typeof request === 'function' ? request(state) : request;
+  const plan = planOrHttp(planAction(state, actor, req, { now: new Date(), random: cryptoRandom }));
+  const applied = await applyPlan(c.model.ws, c.model.git, plan);
+  for (const p of [...applied.written.map((w) => w.path), ...plan.edits.map((e) => e.path)]) c.model.refreshFile(path.join(c.model.ws.root, p));
+  return applied;
+}
+
 /** The seed's publish: the action it asks for, planned and committed exactly as the CLI does it. */
 const postSeedDoc: Handler = async (c) => {
   const text = await readBody(c.req, MAX_BODY_BYTES);
   const input = parsePostBody(text, c.req.headers['content-type']);
-  const snap = c.views.snapshot();
-  const { request, actor } = seedToRequest(input, snap.config);
-  const state = { config: snap.config, docs: snap.docs, derived: snap.derived };
-  const plan = planOrHttp(planAction(state, actor, withDefaultOrder(state, actor, request), { now: new Date(), random: cryptoRandom }));
-  const applied = await applyPlan(c.model.ws, c.model.git, plan);
-  // Read our own write back at once, so a GET right after the 201 sees it.
-  for (const p of [...applied.written.map((w) => w.path), ...plan.edits.map((e) => e.path)]) c.model.refreshFile(path.join(c.model.ws.root, p));
+  const { request, actor } = seedToRequest(input, c.views.snapshot().config);
+  const applied = await performHttpAction(c, actor, (state) => withDefaultOrder(state, actor, request));
   const w = applied.written[0];
   sendJson(c.res, 201, { id: w.id, path: w.path, commit: applied.commit, type: w.doc.type, worker: w.doc.worker, title: w.doc.title }, { Location: `/api/v1/docs/${w.id}` });
 };

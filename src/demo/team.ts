@@ -5,12 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { planAction, type ActionRequest } from '../core/actions.js';
+import type { ActionRequest } from '../core/actions.js';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
 import { inboxOf, type Inbox } from '../core/state.js';
 import { Git } from '../store/git.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
-import { applyPlan, cryptoRandom } from '../store/write.js';
+import { performAction } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
 export interface Team {
@@ -24,10 +24,9 @@ export async function snapshot(team: Team): Promise<Loaded> {
 
 /** Plans the action on a fresh read of the workspace and commits it; a refusal is a bug in the demo's script. */
 async function act(team: Team, actor: string, req: ActionRequest): Promise<Doc['id']> {
-  const loaded = await snapshot(team);
-  const d = planAction(loaded, actor, req, { now: new Date(), random: cryptoRandom });
-  if (!d.ok) throw new Error(`demo: ${actor} ${req.action} refused: ${d.refusal.message}`);
-  return (await applyPlan(team.ws, team.git, d.plan)).doc;
+  const r = await performAction(team.ws, team.git, actor, req);
+  if (!r.ok) throw new Error(`demo: ${actor} ${req.action} refused: ${r.refusal.message}`);
+  return r.applied.doc;
 }
 
 export class Lead {

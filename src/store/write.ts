@@ -4,14 +4,15 @@
  * the write lock, so the daemon never sees it uncommitted. On failure nothing is left half-done.
  */
 import { randomInt } from 'node:crypto';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DocEdit, Plan, PlannedDoc } from '../core/actions.js';
+import { planAction, type ActionRequest, type DocEdit, type Plan, type PlannedDoc, type Refusal } from '../core/actions.js';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
 import { frontmatterOf } from '../core/doc.js';
 import { generateId, withFreshTail, type Random } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
-import { createDocFile, updateDocKey } from './docs.js';
+import { createDocFile } from './docs.js';
+import { setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { rel, type Workspace } from './workspace.js';
 
@@ -140,6 +141,26 @@ export async function undoCreated(ws: Workspace, git: Git, written: readonly Wri
 }
 
 /**
+ * One action from start to commit, for callers with no state of their own (the demo, the MCP server): reads the
+ * live docs, plans with the one set of actions, and applies the plan; a refusal comes back for the caller to show
+ * its own way (exit code, HTTP status, tool error).
+ */
+export async function performAction(
+  ws: Workspace,
+  git: Git,
+  actor: string,
+  request: ActionRequest,
+  opts: { now?: Date; random?: Random } = {},
+): Promise<{ ok: true; applied: Applied; plan: Plan } | { ok: false; refusal: Refusal }> {
+  const { loadWorkspace } = await import('./load.js');
+  const loaded = await loadWorkspace(ws, { git, liveOnly: true });
+  const random = opts.random ?? cryptoRandom;
+  const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
+  if (!d.ok) return d;
+  return { ok: true, plan: d.plan, applied: await applyPlan(ws, git, d.plan, { random }) };
+}
+
+/**
  * Applies a plan from `core/actions.ts`: creates its docs, edits the others, and commits exactly those paths as
  * the plan's actor, all under the write lock. On failure every file is as it was.
  */
@@ -149,9 +170,9 @@ export async function applyPlan(ws: Workspace, git: Git, plan: Plan, opts: { ran
 
 async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, random: Random): Promise<Applied> {
   const written = createAll(ws, plan.create, random);
-  const backups: { abs: string; text: string }[] = [];
+  let backups: Backups = new Map();
   try {
-    for (const e of plan.edits) applyEdit(ws, e, backups);
+    backups = writeFiles(ws, plan.edits.map((e) => editedText(ws, e)));
     const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
     const doc = renamed.get(plan.doc) ?? plan.doc;
     const { verb, worker, title } = plan.subject;
@@ -167,15 +188,85 @@ async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, 
   } catch (e) {
     const kept = await undoCreated(ws, git, written);
     // A new doc another commit already took stays, and so do the edits that commit holds with it.
-    if (!kept.length) for (const b of backups.reverse()) writeFileSync(b.abs, b.text);
+    if (!kept.length) restoreFiles(ws, backups);
     throw e;
   }
 }
 
-function applyEdit(ws: Workspace, e: DocEdit, backups: { abs: string; text: string }[]): void {
-  const abs = path.join(ws.root, e.path);
-  backups.push({ abs, text: readFileSync(abs, 'utf8') });
-  for (const [key, value] of Object.entries(e.set)) updateDocKey(abs, key, value);
+/** A file's new content, or `undefined` to remove it. */
+export interface FileChange {
+  /** Workspace-relative, `/`-separated. */
+  path: string;
+  text: string | undefined;
+}
+
+/** What each changed path held before (`undefined`: it did not exist), to put back on failure. */
+export type Backups = Map<string, Buffer | undefined>;
+
+/**
+ * The one writer under every commit here: writes (atomically, temp file + rename, so a reader never sees half a
+ * file) or removes each path, remembering what was there. If one fails, those already done are put back.
+ */
+export function writeFiles(ws: Workspace, changes: readonly FileChange[]): Backups {
+  const backups: Backups = new Map();
+  try {
+    for (const c of changes) {
+      const abs = path.join(ws.root, c.path);
+      if (!backups.has(c.path)) backups.set(c.path, existsSync(abs) ? readFileSync(abs) : undefined);
+      if (c.text === undefined) {
+        rmSync(abs, { force: true });
+        continue;
+      }
+      mkdirSync(path.dirname(abs), { recursive: true });
+      const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+      writeFileSync(tmp, c.text);
+      renameSync(tmp, abs);
+    }
+  } catch (e) {
+    restoreFiles(ws, backups);
+    throw e;
+  }
+  return backups;
+}
+
+export function restoreFiles(ws: Workspace, backups: Backups): void {
+  for (const [rel, old] of backups) {
+    const abs = path.join(ws.root, rel);
+    try {
+      if (old === undefined) rmSync(abs, { force: true });
+      else {
+        mkdirSync(path.dirname(abs), { recursive: true });
+        writeFileSync(abs, old);
+      }
+    } catch {
+      /* best effort: the others are still put back */
+    }
+  }
+}
+
+/**
+ * Writes and removes files, then commits exactly those paths (`orchestra.yaml` and prompts from `init` and
+ * `worker add|remove`). The caller holds the write lock. On failure every file is as it was and nothing is staged.
+ */
+export async function commitFilesLocked(ws: Workspace, git: Git, changes: readonly FileChange[], commit: Omit<CommitRequest, 'paths'>): Promise<string> {
+  const backups = writeFiles(ws, changes);
+  try {
+    return await git.commitPaths({ ...commit, paths: changes.map((c) => c.path) });
+  } catch (e) {
+    restoreFiles(ws, backups);
+    throw e;
+  }
+}
+
+/** `commitFilesLocked` under the write lock. */
+export async function commitFiles(ws: Workspace, git: Git, changes: readonly FileChange[], commit: Omit<CommitRequest, 'paths'>): Promise<string> {
+  return git.withWriteLock(() => commitFilesLocked(ws, git, changes, commit), commit.subject);
+}
+
+function editedText(ws: Workspace, e: DocEdit): FileChange {
+  let text = readFileSync(path.join(ws.root, e.path), 'utf8');
+  for (const [key, value] of Object.entries(e.set)) text = setFrontmatterKey(text, key, value);
+  return { path: e.path, text };
 }
 
 /**
