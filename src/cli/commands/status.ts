@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
-import type { Metrics } from '../../core/metrics.js';
-import { openEscalations, workerViews, type WorkerView } from '../../core/state.js';
+import { openEscalations, workerViews } from '../../core/state.js';
 import { openAlerts, type Alert } from '../../store/alerts.js';
 import { refreshHealth } from '../../store/health.js';
 import type { Loaded } from '../../store/load.js';
