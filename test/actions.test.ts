@@ -151,6 +151,19 @@ describe('who may do what, and what each action writes', () => {
   });
 });
 
+describe('a state holding only the named docs (the CLI reads just those)', () => {
+  it('resolves against every id, so an ambiguous tail is refused and a unique one found', () => {
+    const named = docs.filter((d) => d.id === 'o-web');
+    const subset: ActionState = { config, docs: named, derived: derive(named, config), ids: docs.map((d) => d.id) };
+    const amb = planAction(subset, 'lead', order('worker-core', { after: ['x1y2'] }), env);
+    expect(amb.ok ? null : amb.refusal.rule).toBe('ambiguous-id');
+    const found = planAction(subset, 'worker-web', report('o-web'), env);
+    expect(found.ok && found.plan.create[0].re).toBe('o-web');
+    const unread = planAction(subset, 'lead', answer('d-web'), env);
+    expect(unread.ok ? null : unread.refusal.kind).toBe('not_found');
+  });
+});
+
 describe('short ids', () => {
   const ids = [CORE, '20261124-100200-order-other-k3f8', 'twin-a-x1y2', 'twin-b-x1y2', 'hand-written'];
   it.each([

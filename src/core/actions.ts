@@ -18,6 +18,11 @@ export interface ActionState {
   /** Live docs (archived ones may be included; they cannot be acted on). */
   docs: readonly Doc[];
   derived: Derived;
+  /**
+   * Every id short forms resolve against, when `docs` holds only the docs the request names (a caller that
+   * reads just those, to stay cheap). Without it, the ids of `docs`.
+   */
+  ids?: readonly string[];
 }
 
 export interface ActionEnv {
@@ -88,15 +93,13 @@ function titleProblem(title: string): Refusal | undefined {
 
 /** A doc by its id, unique suffix or unique prefix. */
 export function findDocIn(state: ActionState, query: string): { doc: Doc } | { refusal: Refusal } {
-  const r = resolveId(
-    state.docs.map((d) => d.id),
-    query,
-  );
-  if (r.ok) return { doc: state.derived.byId.get(r.id) ?? state.docs.find((d) => d.id === r.id)! };
-  if (r.reason === 'invalid') {
+  const r = resolveId(state.ids ?? state.docs.map((d) => d.id), query);
+  const doc = r.ok ? (state.derived.byId.get(r.id) ?? state.docs.find((d) => d.id === r.id)) : undefined;
+  if (doc) return { doc };
+  if (!r.ok && r.reason === 'invalid') {
     return { refusal: refuse('invalid', 'id', `"${query}" is not a valid doc id: ids use letters, digits, ".", "_" and "-" (see \`orchestra list\`)`) };
   }
-  if (r.reason === 'ambiguous') return { refusal: refuse('invalid', 'ambiguous-id', ambiguityMessage(query, r.candidates)) };
+  if (!r.ok && r.reason === 'ambiguous') return { refusal: refuse('invalid', 'ambiguous-id', ambiguityMessage(query, r.candidates)) };
   return { refusal: refuse('not_found', 'no-such-doc', `no doc "${query}" (see \`orchestra list\`)`) };
 }
 

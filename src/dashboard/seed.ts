@@ -151,7 +151,8 @@ function requestOf(type: Exclude<DocType, 'escalation'>, f: SeedFields): ActionR
       return { action: 'doubt', worker: f.worker, title: f.title, body: f.content, re: f.re, priority: f.priority };
     case 'answer':
       if (!f.re) throw new HttpError(400, '"re": an answer says which doubt or escalation it answers: set "re" to its id');
-      return { action: 'answer', target: f.re, title: f.title, body: f.content };
+      // The seed answered in the title alone (`RESPUESTA: vitest`): that is the answer's text when there is no content.
+      return { action: 'answer', target: f.re, title: f.title, body: f.content.trim() ? f.content : f.title };
   }
 }
 

@@ -14,6 +14,7 @@ import { isoTime } from '../core/time.js';
 import { createDocFile } from './docs.js';
 import { setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
+import { loadWorkspace } from './load.js';
 import { rel, type Workspace } from './workspace.js';
 
 /** Randomness for ids: crypto-backed, so two processes started in the same millisecond still differ. */
@@ -142,7 +143,8 @@ export async function undoCreated(ws: Workspace, git: Git, written: readonly Wri
 
 /**
  * One action from start to commit, for callers with no state of their own (the demo, the MCP server): reads the
- * live docs, plans with the one set of actions, and applies the plan; a refusal comes back for the caller to show
+ * live docs, plans with the one set of actions, and applies the plan, all under the write lock, so no other
+ * orchestra writer changes the docs between the check and the write. A refusal comes back for the caller to show
  * its own way (exit code, HTTP status, tool error).
  */
 export async function performAction(
@@ -152,12 +154,13 @@ export async function performAction(
   request: ActionRequest,
   opts: { now?: Date; random?: Random } = {},
 ): Promise<{ ok: true; applied: Applied; plan: Plan } | { ok: false; refusal: Refusal }> {
-  const { loadWorkspace } = await import('./load.js');
-  const loaded = await loadWorkspace(ws, { git, liveOnly: true });
   const random = opts.random ?? cryptoRandom;
-  const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
-  if (!d.ok) return d;
-  return { ok: true, plan: d.plan, applied: await applyPlan(ws, git, d.plan, { random }) };
+  return git.withWriteLock(async () => {
+    const loaded = await loadWorkspace(ws, { git, liveOnly: true });
+    const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
+    if (!d.ok) return d;
+    return { ok: true as const, plan: d.plan, applied: await applyLocked(ws, git, d.plan, random) };
+  }, `${request.action} as ${actor}`);
 }
 
 /**

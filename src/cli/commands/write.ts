@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { planAnswer, planCancel, planDoubt, planOrder, planReport, planStart, type ActionEnv, type ActionState, type Decision, type Plan } from '../../core/actions.js';
-import { PRIORITIES, type Priority } from '../../core/doc.js';
-import { isValidId } from '../../core/ids.js';
+import { PRIORITIES, type Doc, type Priority } from '../../core/doc.js';
+import { isValidId, resolveId } from '../../core/ids.js';
 import { workerNames } from '../../core/workers.js';
-import { Forbidden, NotFoundError, UsageError } from '../../errors.js';
-import { locateDoc } from '../../store/docs.js';
+import { Forbidden, NotFoundError, UsageError, ValidationError } from '../../errors.js';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { derive } from '../../core/state.js';
+import { locateDoc, readDocFile } from '../../store/docs.js';
+import { rel } from '../../store/workspace.js';
 import { applyPlan, cryptoRandom, type Applied } from '../../store/write.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
@@ -22,6 +26,42 @@ function parsePriority(p: string | undefined): Priority {
 async function stateOf(c: Ctx): Promise<ActionState> {
   const loaded = await c.load({ liveOnly: true });
   return { config: loaded.config, docs: loaded.docs, derived: loaded.derived };
+}
+
+/**
+ * For actions that only look at the docs they name (order --after, report, doubt --re, answer): every live id
+ * from one readdir per worker folder, and only the named docs read, so a write stays cheap however many docs
+ * there are (the chaos and concurrency tests write hundreds while a daemon runs).
+ */
+function namedStateOf(c: Ctx, refs: readonly string[]): ActionState {
+  const workers = workerNames(c.config);
+  const ids: string[] = [];
+  const where = new Map<string, string>();
+  for (const w of workers) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(path.join(c.ws.docsDir, w));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (n.startsWith('.') || !n.endsWith('.md')) continue;
+      const id = n.slice(0, -3);
+      ids.push(id);
+      where.set(id, w);
+    }
+  }
+  const docs: Doc[] = [];
+  const now = new Date().toISOString();
+  for (const ref of refs) {
+    const r = resolveId(ids, ref);
+    if (!r.ok || docs.some((d) => d.id === r.id)) continue;
+    const abs = path.join(c.ws.docsDir, where.get(r.id)!, `${r.id}.md`);
+    const read = readDocFile({ abs, relPath: rel(c.ws, abs), worker: where.get(r.id)!, id: r.id, archived: false }, workers, now);
+    if (!read.doc) throw new ValidationError(read.problems);
+    docs.push(read.doc);
+  }
+  return { config: c.config, docs, derived: derive(docs, c.config), ids };
 }
 
 const env = (): ActionEnv => ({ now: new Date(), random: cryptoRandom });
@@ -73,7 +113,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const body = readBody(opts);
       const me = c.identity;
       const after = opts.after as string[];
-      const plan = planOrThrow(c, planOrder(await stateOf(c), me, { action: 'order', to: worker, title: t, priority, after, tags: opts.tag, body }, env()), after);
+      const plan = planOrThrow(c, planOrder(namedStateOf(c, after), me, { action: 'order', to: worker, title: t, priority, after, tags: opts.tag, body }, env()), after);
       printWritten(c, await apply(c, plan));
     });
 
@@ -114,7 +154,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const outcome = opts.blocked ? 'blocked' : opts.partial ? 'partial' : 'completed';
       const title = opts.title ? checkTitle(opts.title) : undefined;
       const body = readBody(opts);
-      const plan = planOrThrow(c, planReport(await stateOf(c), me, { action: 'report', order: id, outcome, title, body }, env()), [id]);
+      const plan = planOrThrow(c, planReport(namedStateOf(c, [id]), me, { action: 'report', order: id, outcome, title, body }, env()), [id]);
       const applied = await apply(c, plan);
       printWritten(c, applied, { order: applied.written[0].doc.re, outcome });
     });
@@ -136,7 +176,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const t = checkTitle(title);
       const body = readBody(opts);
       const re = opts.re as string | undefined;
-      const plan = planOrThrow(c, planDoubt(await stateOf(c), me, { action: 'doubt', worker, title: t, body, re, priority: parsePriority(opts.priority) }, env()), re ? [re] : []);
+      const plan = planOrThrow(c, planDoubt(re ? namedStateOf(c, [re]) : await stateOf(c), me, { action: 'doubt', worker, title: t, body, re, priority: parsePriority(opts.priority) }, env()), re ? [re] : []);
       printWritten(c, await apply(c, plan));
     });
 
@@ -153,7 +193,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const me = c.identity;
       const body = readBody(opts) ?? '';
       const title = opts.title ? checkTitle(opts.title) : undefined;
-      const plan = planOrThrow(c, planAnswer(await stateOf(c), me, { action: 'answer', target: id, title, body }, env()), [id]);
+      const plan = planOrThrow(c, planAnswer(namedStateOf(c, [id]), me, { action: 'answer', target: id, title, body }, env()), [id]);
       printWritten(c, await apply(c, plan));
     });
 };
