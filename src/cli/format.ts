@@ -2,53 +2,6 @@ import pc from 'picocolors';
 import type { Doc } from '../core/doc.js';
 import type { Derived } from '../core/state.js';
 
-export interface DocJson {
-  id: string;
-  type: string;
-  title: string;
-  from: string;
-  to: string;
-  priority: string;
-  status: string | null;
-  state: string | null;
-  re: string | null;
-  after: string[];
-  outcome: string | null;
-  tags: string[];
-  created: string;
-  path: string;
-  worker: string;
-  archived: boolean;
-  waitingOn?: string[];
-  body?: string;
-}
-
-/** The documented JSON shape of a doc (camelCase, derived `state`, `waitingOn` when waiting). */
-export function docJson(doc: Doc, derived: Derived, withBody = false): DocJson {
-  const state = derived.stateOf(doc);
-  const out: DocJson = {
-    id: doc.id,
-    type: doc.type,
-    title: doc.title,
-    from: doc.from,
-    to: doc.to,
-    priority: doc.priority,
-    status: doc.status ?? null,
-    state,
-    re: doc.re ?? null,
-    after: doc.after,
-    outcome: doc.outcome ?? null,
-    tags: doc.tags,
-    created: doc.created,
-    path: doc.path,
-    worker: doc.worker,
-    archived: doc.archived,
-  };
-  if (state === 'waiting') out.waitingOn = derived.orders.get(doc.id)?.waitingOn ?? [];
-  if (withBody) out.body = doc.body;
-  return out;
-}
-
 const STATE_COLOR: Record<string, (s: string) => string> = {
   pending: pc.cyan,
   ready: pc.cyan,
@@ -77,10 +30,17 @@ export function shortDate(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
-/** One line per doc, for `list`. */
-export function docLine(doc: Doc, derived: Derived): string {
+/** Listings fit this many columns: the title gives way. */
+export const LIST_WIDTH = 100;
+
+/** One line per doc, for `list` and `pending`, ending in the id as `short` gives it (a unique tail). */
+export function docLine(doc: Doc, derived: Derived, short: string = doc.id): string {
   const state = derived.stateOf(doc) ?? (doc.type === 'report' ? doc.outcome ?? '' : '');
-  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(`${doc.from}→${doc.to}`)}  ${doc.title}  ${pc.dim(doc.id)}`;
+  const route = `${doc.from}→${doc.to}`;
+  // mark, date, type and state take 43 columns; two gaps of two around the title.
+  const room = Math.max(12, LIST_WIDTH - 43 - route.length - 4 - short.length);
+  const title = doc.title.length <= room ? doc.title : `${doc.title.slice(0, room - 1)}…`;
+  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(route)}  ${title}  ${pc.dim(short)}`;
 }
 
 /** A doc in full, for `show` and `next`. */

@@ -36,6 +36,7 @@ function buildSchemas() {
     priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
     depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
     branch: branch.optional().describe('the branch/worktree this worker commits on'),
+    orchestrate: z.boolean().optional().describe('true lets this worker give orders to other workers'),
     description: z.string().optional(),
   });
 
@@ -236,6 +237,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
       dependsOn: w.depends_on ?? [],
       branch: w.branch,
       description: w.description,
+      orchestrate: w.orchestrate ?? false,
     })),
     brain: {
       kind: raw.brain?.kind ?? 'rules',

@@ -12,6 +12,8 @@ export interface WorkerConfig {
   dependsOn: string[];
   branch?: string;
   description?: string;
+  /** True lets this worker give orders to other workers (`orchestrate:` in orchestra.yaml, default false). */
+  orchestrate: boolean;
 }
 
 export interface BrainConfig {

@@ -89,11 +89,3 @@ export function resolveAlert(ws: Workspace, key: string, now = new Date()): void
   if (!openAlerts(ws).some((a) => a.key === key)) return;
   appendState(alertsPath(ws), `${JSON.stringify({ resolve: key, at: now.toISOString() } satisfies ResolveLine)}\n`);
 }
-
-/** The documented JSON shape: `{id, at, level, kind, message, doc?}` (plus `data` when present). */
-export function alertJson(a: Alert): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: a.id, at: a.at, level: a.level, kind: a.kind, message: a.message };
-  if (a.doc) out.doc = a.doc;
-  if (a.data) out.data = a.data;
-  return out;
-}

@@ -1,7 +1,7 @@
 /** The watchdog's events for people: a short block each, always ending with the command that shows it in full. */
 import pc from 'picocolors';
 import { colorState, priorityMark } from '../cli/format.js';
-import type { DocJson } from '../cli/format.js';
+import type { DocJson } from '../core/json.js';
 import type { ConflictJson, WatchEvent } from './events.js';
 
 const WIDTH = 78;

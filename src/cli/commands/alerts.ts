@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { alertJson, openAlerts, readAlerts, type Alert } from '../../store/alerts.js';
+import { alertJson } from '../../core/json.js';
+import { openAlerts, readAlerts, type Alert } from '../../store/alerts.js';
 import type { Register } from '../program.js';
 
 function levelOf(a: Alert): string {
