@@ -5,11 +5,13 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { faqMatcher } from '../core/faq.js';
 import type { Config } from '../core/workers.js';
 import { loadConfig } from './config-file.js';
 import type { Workspace } from './workspace.js';
 
-const CACHE_VERSION = 1;
+// 2: faq patterns are RE2 (a cache of version 1 may hold a pattern only JavaScript's engine took).
+const CACHE_VERSION = 2;
 
 type Cached = Omit<Config, 'faq'> & { faq: { match: string; answer: string }[] };
 
@@ -25,7 +27,7 @@ export function loadConfigCached(ws: Workspace): Config {
     key = keyOf(ws.configPath);
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; config: Cached };
     if (cached.key === key) {
-      return { ...cached.config, faq: cached.config.faq.map((f) => ({ ...f, re: new RegExp(f.match, 'i') })) };
+      return { ...cached.config, faq: cached.config.faq.map((f) => ({ ...f, re: faqMatcher(f.match) })) };
     }
   } catch {
     /* no cache yet, or unreadable: rebuild */
