@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { Doc } from '../core/doc.js';
 import type { Derived } from '../core/state.js';
+import { safeBlock, safeLine } from './terminal.js';
 
 export interface DocJson {
   id: string;
@@ -80,17 +81,17 @@ export function shortDate(iso: string): string {
 /** One line per doc, for `list`. */
 export function docLine(doc: Doc, derived: Derived): string {
   const state = derived.stateOf(doc) ?? (doc.type === 'report' ? doc.outcome ?? '' : '');
-  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(`${doc.from}→${doc.to}`)}  ${doc.title}  ${pc.dim(doc.id)}`;
+  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(safeLine(`${doc.from}→${doc.to}`))}  ${safeLine(doc.title)}  ${pc.dim(doc.id)}`;
 }
 
 /** A doc in full, for `show` and `next`. */
 export function docFull(doc: Doc, derived: Derived): string {
   const state = derived.stateOf(doc);
   const lines = [
-    pc.bold(doc.title),
+    pc.bold(safeLine(doc.title)),
     `${pc.dim('id')}        ${doc.id}`,
     `${pc.dim('type')}      ${doc.type}${state ? `  (${colorState(state)})` : ''}`,
-    `${pc.dim('from → to')} ${doc.from} → ${doc.to}`,
+    `${pc.dim('from → to')} ${safeLine(doc.from)} → ${safeLine(doc.to)}`,
     `${pc.dim('priority')}  ${doc.priority}`,
     `${pc.dim('created')}   ${doc.created}`,
   ];
@@ -99,10 +100,10 @@ export function docFull(doc: Doc, derived: Derived): string {
   const waiting = derived.orders.get(doc.id);
   if (waiting?.state === 'waiting') lines.push(`${pc.dim('waits on')}  ${waiting.waitingOn.join(', ')}`);
   if (doc.outcome) lines.push(`${pc.dim('outcome')}   ${doc.outcome}`);
-  if (doc.tags.length) lines.push(`${pc.dim('tags')}      ${doc.tags.join(', ')}`);
-  lines.push(`${pc.dim('file')}      ${doc.path}`);
+  if (doc.tags.length) lines.push(`${pc.dim('tags')}      ${safeLine(doc.tags.join(', '))}`);
+  lines.push(`${pc.dim('file')}      ${safeLine(doc.path)}`);
   const replies = derived.replies.get(doc.id) ?? [];
   if (replies.length) lines.push(`${pc.dim('replies')}   ${replies.map((r) => `${r.type} ${r.id}`).join(', ')}`);
-  if (doc.body) lines.push('', doc.body);
+  if (doc.body) lines.push('', safeBlock(doc.body));
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../../errors.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 export const registerDaemonCommand: Register = (program, ctx) => {
   program
@@ -24,7 +25,7 @@ Example:
       const c = ctx(cmd);
       const brain = opts.brain ?? c.config.brain.kind;
       if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
-      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(line) });
+      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const onSignal = () => void handle.stop();
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

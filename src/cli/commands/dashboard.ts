@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../../dashboard/server.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
 
 /** Resolves on the first SIGINT or SIGTERM, so the server closes cleanly (watchers, streams, sockets). */
@@ -25,7 +26,7 @@ export const registerDashboardCommand: Register = (program, ctx) => {
     .addHelpText('after', '\nExample:\n  $ orchestra dashboard --port 25501\n  $ curl http://127.0.0.1:25501/api/workers')
     .action(async (opts: { port: number; host: string }, cmd: Command) => {
       const c = ctx(cmd);
-      const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(l) });
+      const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(safeLine(l)) });
       c.io.out(c.json ? JSON.stringify({ url: d.url, port: d.port }) : `dashboard: ${d.url}`);
       if (!c.json) c.io.err('press Ctrl-C to stop');
       await untilSignal();

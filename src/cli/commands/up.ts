@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
 
 function quote(s: string): string {
@@ -118,7 +119,7 @@ Examples:
       const logFile = path.join(ws.stateDir, 'logs', 'up.log');
       mkdirSync(path.dirname(logFile), { recursive: true });
       const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
-        const text = `${source.padEnd(9)} │ ${line}`;
+        const text = `${source.padEnd(9)} │ ${safeLine(line)}`;
         c.io.out(source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text));
         try {
           appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);

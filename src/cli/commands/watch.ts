@@ -3,6 +3,7 @@ import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
+import { safeLine } from '../terminal.js';
 
 const positiveMs = (name: string) => numberOption(name, { hint: 'milliseconds' });
 
@@ -39,7 +40,7 @@ Example:
         git: c.git,
         worker,
         onEvent: emit,
-        onError: (m) => c.io.err(`warning: ${m}`),
+        onError: (m) => c.io.err(`warning: ${safeLine(m)}`),
         conflictIntervalMs: opts.conflictInterval,
       });
       if (opts.once) {
