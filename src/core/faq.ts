@@ -5,10 +5,11 @@ import type { Doc } from './doc.js';
 
 const require = createRequire(import.meta.url);
 
-// The lead writes these patterns and a worker writes the doubts they run on. JavaScript's backtracking engine
-// took 5.9 s for `framework.*test` on a 200 KB doubt (quadratic: about a minute and a half at 1 MB), freezing
-// the daemon and the dashboard; RE2's automaton is linear in the text (34 ms at 1 MB, bench/faq.bench.mjs).
-// Loaded on first match (about 13 ms), so commands that never answer a doubt do not pay for it.
+// The lead writes these patterns and a worker writes the doubts they run on. With JavaScript's backtracking
+// engine, init's default pattern took 12.5 s on a 100 KB doubt (one line of "framework " and no "test";
+// quadratic, so about 20 minutes at 1 MB), freezing the daemon; RE2's automaton is linear in the text
+// (95-150 ms at 1 MB, bench/faq.bench.mjs). Loaded on first match (about 13 ms), so commands that never
+// answer a doubt do not pay for it.
 let engine: typeof Re2.RE2JS | undefined;
 function re2(): typeof Re2.RE2JS {
   engine ??= (require('re2js') as typeof Re2).RE2JS;
