@@ -86,11 +86,31 @@ const TEXT_KEYS = ['from', 'author', 'to', 'priority', 'status', 'outcome'] as c
 // screen or hides text. The bidirectional overrides and isolates reorder what is shown ("Trojan Source").
 const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
+// Half of a UTF-16 pair with no other half: no UTF-8 file can hold it, so it would come back as U+FFFD.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function loneSurrogate(text: string): string | undefined {
+  const m = LONE_SURROGATE.exec(text);
+  return m ? `contains half of a UTF-16 surrogate pair (U+${m[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${m.index + 1}, which is not text: send valid Unicode` : undefined;
+}
+
+/**
+ * Why a doc's body cannot be stored as written, or undefined. Bodies are free Markdown (control characters
+ * included: they are escaped when shown), but a NUL makes the file binary and a lone surrogate is not text.
+ */
+export function bodyProblem(body: string): string | undefined {
+  const nul = body.indexOf('\0');
+  if (nul !== -1) return `contains a NUL byte at character ${nul + 1}: a doc body must be text`;
+  return loneSurrogate(body);
+}
+
 /**
  * Why a title, a tag or a name is not plain one-line text, or undefined. One rule for every way in (a
  * hand-written file, the CLI, the HTTP API, a brain's reply), so all refuse the same text with the same words.
  */
 export function plainTextProblem(text: string): string | undefined {
+  const lone = loneSurrogate(text);
+  if (lone) return lone;
   const m = NOT_PLAIN.exec(text);
   if (!m) return undefined;
   const code = m[0].charCodeAt(0);

@@ -6,7 +6,8 @@
 import { unlinkSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
-import { frontmatterOf } from '../core/doc.js';
+import { bodyProblem, frontmatterOf } from '../core/doc.js';
+import { UsageError } from '../errors.js';
 import { generateId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import { createDocFile, updateDocKey } from './docs.js';
@@ -126,6 +127,9 @@ export function createDocFiles(ws: Workspace, inputs: readonly NewDoc[], now: Da
   const written: Written[] = [];
   try {
     for (const input of inputs) {
+      // The body is the one field frontmatterOf does not see; what the reader would refuse is not written.
+      const badBody = bodyProblem(input.body ?? '');
+      if (badBody) throw new UsageError(`the body ${badBody}`);
       const base = {
         type: input.type,
         title: input.title.trim(),
