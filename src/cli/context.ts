@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { plainTextProblem } from '../core/doc.js';
 import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { UsageError } from '../errors.js';
 import { loadConfigCached } from '../store/config-cache.js';
@@ -121,5 +122,7 @@ export function checkTitle(title: string): string {
   if (!t) throw new UsageError('the title is empty: give a short one-line title');
   if (/[\r\n]/.test(t)) throw new UsageError('the title must be a single line: put details in --body');
   if (t.length > 200) throw new UsageError(`the title is ${t.length} characters, over 200: put details in --body`);
+  const plain = plainTextProblem(t);
+  if (plain) throw new UsageError(`the title ${plain}`);
   return t;
 }

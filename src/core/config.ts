@@ -4,6 +4,7 @@ import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
+import { faqMatcher, faqPatternProblem } from './faq.js';
 
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
@@ -217,11 +218,9 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
 
   const faq: Config['faq'] = [];
   (raw.faq ?? []).forEach((f, i) => {
-    try {
-      faq.push({ match: f.match, answer: f.answer, re: new RegExp(f.match, 'i') });
-    } catch (e) {
-      problem(`faq[${i}].match`, `"${f.match}" is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '')})`);
-    }
+    const bad = faqPatternProblem(f.match);
+    if (bad) problem(`faq[${i}].match`, bad);
+    else faq.push({ match: f.match, answer: f.answer, re: faqMatcher(f.match) });
   });
 
   if (problems.length) return { ok: false, problems, warnings };

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, wr
 import path from 'node:path';
 import { planAction, type ActionRequest, type DocEdit, type Plan, type PlannedDoc, type Refusal } from '../core/actions.js';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
-import { frontmatterOf } from '../core/doc.js';
+import { bodyProblem, frontmatterOf } from '../core/doc.js';
+import { UsageError } from '../errors.js';
 import { generateId, withFreshTail, type Random } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import { createDocFile } from './docs.js';
@@ -110,7 +111,12 @@ export function createDocFiles(ws: Workspace, inputs: readonly NewDoc[], now: Da
 function createAll(ws: Workspace, planned: readonly PlannedDoc[], random: Random): Written[] {
   const written: Written[] = [];
   try {
-    for (const p of planned) written.push(createPlanned(ws, p, random));
+    for (const p of planned) {
+      // The body is the one field frontmatterOf does not see; what the reader would refuse is not written.
+      const badBody = bodyProblem(p.body);
+      if (badBody) throw new UsageError(`the body ${badBody}`);
+      written.push(createPlanned(ws, p, random));
+    }
   } catch (e) {
     removeDocFiles(ws, written);
     throw e;

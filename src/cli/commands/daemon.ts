@@ -3,6 +3,7 @@ import { EXIT, UsageError } from '../../errors.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import type { Register } from '../program.js';
 import { handleStopSignals } from '../signals.js';
+import { safeLine } from '../terminal.js';
 
 export const registerDaemonCommand: Register = (program, ctx) => {
   program
@@ -25,7 +26,7 @@ Example:
       const c = ctx(cmd);
       const brain = opts.brain ?? c.config.brain.kind;
       if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
-      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(line) });
+      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {
         await handle.ready;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../../dashboard/server.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 
@@ -16,7 +17,7 @@ export const registerDashboardCommand: Register = (program, ctx) => {
       // Installed first, so a Ctrl-C during start-up still closes what was opened.
       const signals = handleStopSignals(() => undefined, (l) => c.io.err(l));
       try {
-        const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(l) });
+        const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(safeLine(l)) });
         c.io.out(c.json ? JSON.stringify({ url: d.url, port: d.port }) : `dashboard: ${d.url}`);
         if (!c.json) c.io.err('press Ctrl-C to stop');
         await signals.received;

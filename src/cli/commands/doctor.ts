@@ -15,6 +15,7 @@ import { Git } from '../../store/git.js';
 import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
 import { holderState } from '../../store/process.js';
+import { safeLine } from '../terminal.js';
 
 export interface Check {
   /** Short stable name: node, git, identity, config, dependencies, prompts, docs, state, daemon, brain, remote. */
@@ -252,7 +253,7 @@ export const registerDoctorCommand: Register = (program, ctx) => {
         const width = Math.max(...checks.map((x) => x.name.length));
         for (const x of checks) {
           const mark = x.ok ? pc.green('✔') : pc.red('✖');
-          c.io.out(`${mark} ${x.name.padEnd(width)}  ${x.message}${x.fix ? ` ${pc.yellow('→ fix:')} ${x.fix}` : ''}`);
+          c.io.out(`${mark} ${x.name.padEnd(width)}  ${safeLine(x.message)}${x.fix ? ` ${pc.yellow('→ fix:')} ${safeLine(x.fix)}` : ''}`);
         }
         const failed = checks.filter((x) => !x.ok).length;
         c.io.out(failed ? pc.red(`${failed} check${failed === 1 ? '' : 's'} failed`) : pc.green('ready'));

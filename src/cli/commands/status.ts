@@ -10,6 +10,7 @@ import { colorState } from '../format.js';
 import { statusJson, type StatusJson } from '../../core/json.js';
 import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 export type StatusView = StatusJson;
 
@@ -29,9 +30,10 @@ export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChang
   return { view, alerts };
 }
 
-/** Cuts a plain string to `n` columns. */
+/** Cuts a string to `n` columns, its control characters shown rather than obeyed (titles, alerts, names). */
 export function fit(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`;
+  const t = safeLine(s);
+  return t.length <= n ? t : `${t.slice(0, Math.max(0, n - 1))}…`;
 }
 
 function ago(now: Date, iso: string | null): string {

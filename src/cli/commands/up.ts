@@ -7,6 +7,7 @@ import { OrchestraError, UsageError } from '../../errors.js';
 import { openJsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 
@@ -120,7 +121,7 @@ Examples:
       }
 
       const show = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
-        const text = `${source.padEnd(9)} │ ${line}`;
+        const text = `${source.padEnd(9)} │ ${safeLine(line)}`;
         const styled = source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text);
         if (c.json) c.io.err(styled);
         else c.io.out(styled);

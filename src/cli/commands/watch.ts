@@ -4,6 +4,7 @@ import { Watchdog } from '../../watch/watchdog.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
+import { safeLine } from '../terminal.js';
 
 const positiveMs = (name: string) => numberOption(name, { hint: 'milliseconds' });
 
@@ -40,7 +41,7 @@ Example:
         git: c.git,
         worker,
         onEvent: emit,
-        onError: (m) => c.io.err(`warning: ${m}`),
+        onError: (m) => c.io.err(`warning: ${safeLine(m)}`),
         conflictIntervalMs: opts.conflictInterval,
       });
       if (opts.once) {
