@@ -58,3 +58,14 @@ export class GitFailure extends OrchestraError {
     this.name = 'GitFailure';
   }
 }
+
+/** An actor asked for something the rules of "who may do what" do not allow (DESIGN.md). Exit 1, HTTP 403. */
+export class Forbidden extends OrchestraError {
+  /** The rule that refused it, e.g. `answers-from-lead`. */
+  readonly rule: string;
+  constructor(message: string, rule: string) {
+    super(message, EXIT.runtime);
+    this.name = 'Forbidden';
+    this.rule = rule;
+  }
+}

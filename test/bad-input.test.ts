@@ -117,7 +117,8 @@ describe('bad command lines: one clear error line, the documented exit code, not
     ['unknown identity', () => ['--as', 'mallory', 'order', 'worker-core', 'X'], 2, /unknown identity "mallory"/],
     ['report on a doubt', () => ['report', doubt], 2, /is a doubt, not an order/],
     ['answer an order', () => ['answer', order, '--body', 'x'], 2, /only doubts and escalations are answered/],
-    ['another worker reports', () => ['--as', 'worker-infra', 'report', order], 2, /worker-infra cannot report on .*: it is worker-core's order/],
+    // A refusal by the rules of who may do what exits 1 (DESIGN.md exit codes), not 2.
+    ['another worker reports', () => ['--as', 'worker-infra', 'report', order], 1, /worker-infra cannot report on .*: it is worker-core's order/],
     ['missing --file', () => ['order', 'worker-core', 'X', '--file', '/no/such/file'], 2, /cannot read --file \/no\/such\/file/],
     ['both --body and --file', () => ['order', 'worker-core', 'X', '--body', 'a', '--file', '-'], 2, /either --body or --file/],
     ['unknown type filter', () => ['list', '--type', 'memo'], 2, /unknown type "memo"/],

@@ -376,10 +376,15 @@ describe("the seed's routes", () => {
     expect(doubt.status).toBe(201);
     expect((await okJson(fx.dir, ['show', doubt.json.id])).path).toMatch(/^\.orchestra\/docs\/worker-infra\//);
 
-    const answer = await post({ title: 'RESPUESTA: vitest', tags: ['worker-infra'], author: 'arquitecto-daemon', re: doubt.json.id });
+    // Nobody but the daemon process writes as the daemon: the seed's arquitecto-daemon is refused over HTTP.
+    const asDaemon = await post({ title: 'RESPUESTA: vitest', tags: ['worker-infra'], author: 'arquitecto-daemon', re: doubt.json.id });
+    expect(asDaemon.status).toBe(403);
+    expect(asDaemon.json.error).toMatch(/nobody but the daemon process writes as daemon/);
+    expect(await okJson(fx.dir, ['show', doubt.json.id])).toMatchObject({ state: 'open' });
+    const answer = await post({ title: 'RESPUESTA: vitest', tags: ['worker-infra'], author: 'lucas', re: doubt.json.id });
     expect(answer.status).toBe(201);
     expect(await okJson(fx.dir, ['show', doubt.json.id])).toMatchObject({ state: 'answered' });
-    expect(trailersOf(fx.dir, `.orchestra/docs/worker-infra/${answer.json.id}.md`)['Orchestra-Actor']).toBe('daemon');
+    expect(trailersOf(fx.dir, `.orchestra/docs/worker-infra/${answer.json.id}.md`)['Orchestra-Actor']).toBe('lead');
 
     const report = await post({ title: 'REPORT: coverage added', author: 'worker-infra', re: fx.ids.coverage, priority: 'low' });
     expect(report.status).toBe(201);

@@ -115,8 +115,9 @@ export interface LongRunning {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-export function spawnCli(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): LongRunning {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...baseEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+/** `user` runs it as another user (as root, to meet file modes root itself bypasses). */
+export function spawnCli(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; user?: { uid: number; gid: number } } = {}): LongRunning {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...baseEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...opts.user });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { plainTextProblem } from '../core/doc.js';
 import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { UsageError } from '../errors.js';
 import { loadConfigCached } from '../store/config-cache.js';
@@ -9,6 +9,7 @@ import type { Git } from '../store/git.js';
 import type { Loaded } from '../store/load.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
+import { readBounded } from '../store/bounded-read.js';
 
 // Heavier modules are loaded on first use, so a command pays only for what it touches.
 const require = createRequire(import.meta.url);
@@ -63,7 +64,10 @@ export class Ctx {
 
   get git(): Git {
     const { Git } = require('../store/git.js') as typeof import('../store/git.js');
-    this._git ??= new Git(this.ws.root, this.ws.gitDir);
+    if (!this._git) {
+      this._git = new Git(this.ws.root, this.ws.gitDir);
+      this._git.notice = (line) => this.io.err(line);
+    }
     return this._git;
   }
 
@@ -100,13 +104,15 @@ export function readBody(opts: { body?: string; file?: string }): string | undef
   if (opts.body !== undefined && opts.file !== undefined) throw new UsageError('give either --body or --file, not both');
   if (opts.body !== undefined) return opts.body;
   if (opts.file === undefined) return undefined;
-  let text: string;
+  let read;
   try {
-    text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
+    // Read with the limit: `--file /dev/zero` or an endless pipe stops one byte past it.
+    read = readBounded(opts.file === '-' ? 0 : opts.file, MAX_DOC_BYTES);
   } catch (e) {
     throw new UsageError(`cannot read --file ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (Buffer.byteLength(text) > MAX_DOC_BYTES) throw new UsageError(`--file ${opts.file} is over the 1 MB limit for a doc: link to large content instead`);
+  const text = read.bytes.toString('utf8');
+  if (read.over) throw new UsageError(`--file ${opts.file} is over the 1 MB limit for a doc: link to large content instead`);
   if (text.includes('\0')) throw new UsageError(`--file ${opts.file} contains binary data: a doc body must be text`);
   return text;
 }
@@ -116,5 +122,7 @@ export function checkTitle(title: string): string {
   if (!t) throw new UsageError('the title is empty: give a short one-line title');
   if (/[\r\n]/.test(t)) throw new UsageError('the title must be a single line: put details in --body');
   if (t.length > 200) throw new UsageError(`the title is ${t.length} characters, over 200: put details in --body`);
+  const plain = plainTextProblem(t);
+  if (plain) throw new UsageError(`the title ${plain}`);
   return t;
 }

@@ -1,53 +1,7 @@
 import pc from 'picocolors';
 import type { Doc } from '../core/doc.js';
 import type { Derived } from '../core/state.js';
-
-export interface DocJson {
-  id: string;
-  type: string;
-  title: string;
-  from: string;
-  to: string;
-  priority: string;
-  status: string | null;
-  state: string | null;
-  re: string | null;
-  after: string[];
-  outcome: string | null;
-  tags: string[];
-  created: string;
-  path: string;
-  worker: string;
-  archived: boolean;
-  waitingOn?: string[];
-  body?: string;
-}
-
-/** The documented JSON shape of a doc (camelCase, derived `state`, `waitingOn` when waiting). */
-export function docJson(doc: Doc, derived: Derived, withBody = false): DocJson {
-  const state = derived.stateOf(doc);
-  const out: DocJson = {
-    id: doc.id,
-    type: doc.type,
-    title: doc.title,
-    from: doc.from,
-    to: doc.to,
-    priority: doc.priority,
-    status: doc.status ?? null,
-    state,
-    re: doc.re ?? null,
-    after: doc.after,
-    outcome: doc.outcome ?? null,
-    tags: doc.tags,
-    created: doc.created,
-    path: doc.path,
-    worker: doc.worker,
-    archived: doc.archived,
-  };
-  if (state === 'waiting') out.waitingOn = derived.orders.get(doc.id)?.waitingOn ?? [];
-  if (withBody) out.body = doc.body;
-  return out;
-}
+import { safeBlock, safeLine } from './terminal.js';
 
 const STATE_COLOR: Record<string, (s: string) => string> = {
   pending: pc.cyan,
@@ -77,20 +31,28 @@ export function shortDate(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
-/** One line per doc, for `list`. */
-export function docLine(doc: Doc, derived: Derived): string {
+/** Listings fit this many columns: the title gives way. */
+export const LIST_WIDTH = 100;
+
+/** One line per doc, for `list` and `pending`, ending in the id as `short` gives it (a unique tail). */
+export function docLine(doc: Doc, derived: Derived, short: string = doc.id): string {
   const state = derived.stateOf(doc) ?? (doc.type === 'report' ? doc.outcome ?? '' : '');
-  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(`${doc.from}→${doc.to}`)}  ${doc.title}  ${pc.dim(doc.id)}`;
+  const route = safeLine(`${doc.from}→${doc.to}`);
+  // mark, date, type and state take 43 columns; two gaps of two around the title.
+  const room = Math.max(12, LIST_WIDTH - 43 - route.length - 4 - short.length);
+  const plain = safeLine(doc.title);
+  const title = plain.length <= room ? plain : `${plain.slice(0, room - 1)}…`;
+  return `${priorityMark(doc.priority)} ${pc.dim(shortDate(doc.created))}  ${doc.type.padEnd(10)} ${colorState(state, 11)} ${pc.dim(route)}  ${title}  ${pc.dim(short)}`;
 }
 
 /** A doc in full, for `show` and `next`. */
 export function docFull(doc: Doc, derived: Derived): string {
   const state = derived.stateOf(doc);
   const lines = [
-    pc.bold(doc.title),
+    pc.bold(safeLine(doc.title)),
     `${pc.dim('id')}        ${doc.id}`,
     `${pc.dim('type')}      ${doc.type}${state ? `  (${colorState(state)})` : ''}`,
-    `${pc.dim('from → to')} ${doc.from} → ${doc.to}`,
+    `${pc.dim('from → to')} ${safeLine(doc.from)} → ${safeLine(doc.to)}`,
     `${pc.dim('priority')}  ${doc.priority}`,
     `${pc.dim('created')}   ${doc.created}`,
   ];
@@ -99,10 +61,10 @@ export function docFull(doc: Doc, derived: Derived): string {
   const waiting = derived.orders.get(doc.id);
   if (waiting?.state === 'waiting') lines.push(`${pc.dim('waits on')}  ${waiting.waitingOn.join(', ')}`);
   if (doc.outcome) lines.push(`${pc.dim('outcome')}   ${doc.outcome}`);
-  if (doc.tags.length) lines.push(`${pc.dim('tags')}      ${doc.tags.join(', ')}`);
-  lines.push(`${pc.dim('file')}      ${doc.path}`);
+  if (doc.tags.length) lines.push(`${pc.dim('tags')}      ${safeLine(doc.tags.join(', '))}`);
+  lines.push(`${pc.dim('file')}      ${safeLine(doc.path)}`);
   const replies = derived.replies.get(doc.id) ?? [];
   if (replies.length) lines.push(`${pc.dim('replies')}   ${replies.map((r) => `${r.type} ${r.id}`).join(', ')}`);
-  if (doc.body) lines.push('', doc.body);
+  if (doc.body) lines.push('', safeBlock(doc.body));
   return lines.join('\n');
 }

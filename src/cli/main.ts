@@ -2,10 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, OrchestraError, ValidationError, formatProblem } from '../errors.js';
 import type { Io } from './context.js';
 import { buildProgram } from './program.js';
+import { safeBlock, safeLine, safeOutput } from './terminal.js';
 
 const defaultIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  out: (s) => process.stdout.write(safeOutput(s.endsWith('\n') ? s : `${s}\n`)),
+  err: (s) => process.stderr.write(safeOutput(s.endsWith('\n') ? s : `${s}\n`)),
 };
 
 /** The one place errors become exit codes and one-line messages. */
@@ -25,17 +26,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return EXIT.usage;
     }
     if (e instanceof ValidationError) {
-      for (const p of e.problems) io.err(`error: ${formatProblem(p)}`);
+      for (const p of e.problems) io.err(`error: ${safeLine(formatProblem(p))}`);
       return e.exitCode;
     }
     if (e instanceof OrchestraError) {
-      io.err(`error: ${e.message}`);
-      if (debug && e.stack) io.err(e.stack);
+      // Messages quote what was given (an id, a name, a doc's value): shown, never obeyed.
+      io.err(`error: ${safeLine(e.message)}`);
+      if (debug && e.stack) io.err(safeBlock(e.stack));
       return e.exitCode;
     }
     const err = e as Error;
-    io.err(`error: ${err?.message?.split('\n')[0] ?? String(e)}${debug ? '' : ' (run with --debug for details)'}`);
-    if (debug && err?.stack) io.err(err.stack);
+    io.err(`error: ${safeLine(err?.message?.split('\n')[0] ?? String(e))}${debug ? '' : ' (run with --debug for details)'}`);
+    if (debug && err?.stack) io.err(safeBlock(err.stack));
     return EXIT.runtime;
   }
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { Ctx, type Io } from './context.js';
 import { COMMANDS } from './commands/index.js';
+import { safeBlock } from './terminal.js';
 
 export type Register = (program: Command, ctx: (cmd: Command) => Ctx) => void;
 
@@ -34,7 +35,7 @@ export async function buildProgram(io: Io, argv: string[] = []): Promise<Command
     .option('--debug', 'print stack traces on errors')
     .addOption(new Option('--no-color', 'disable colours (NO_COLOR is honoured too)'))
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(safeBlock(s.replace(/\n$/, ''))) })
     .exitOverride()
     .addHelpText(
       'after',

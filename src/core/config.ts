@@ -4,6 +4,7 @@ import type * as Z from 'zod';
 import type { Problem } from '../errors.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
+import { faqMatcher, faqPatternProblem } from './faq.js';
 
 import { CONFIG_FILE, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
@@ -36,6 +37,7 @@ function buildSchemas() {
     priority: z.number().int().min(0).optional().describe('lower number = more important worker'),
     depends_on: z.array(z.string()).optional().describe('workers whose earlier orders must finish first'),
     branch: branch.optional().describe('the branch/worktree this worker commits on'),
+    orchestrate: z.boolean().optional().describe('true lets this worker give orders to other workers'),
     description: z.string().optional(),
   });
 
@@ -229,11 +231,9 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
 
   const faq: Config['faq'] = [];
   (raw.faq ?? []).forEach((f, i) => {
-    try {
-      faq.push({ match: f.match, answer: f.answer, re: new RegExp(f.match, 'i') });
-    } catch (e) {
-      problem(`faq[${i}].match`, `"${f.match}" is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '')})`);
-    }
+    const bad = faqPatternProblem(f.match);
+    if (bad) problem(`faq[${i}].match`, bad);
+    else faq.push({ match: f.match, answer: f.answer, re: faqMatcher(f.match) });
   });
 
   if (raw.notify && !raw.notify.command && !raw.notify.webhook) problem('notify', 'has neither `command` nor `webhook`: give one of them, or remove `notify`');
@@ -252,6 +252,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
       dependsOn: w.depends_on ?? [],
       branch: w.branch,
       description: w.description,
+      orchestrate: w.orchestrate ?? false,
     })),
     brain: {
       kind: raw.brain?.kind ?? 'rules',

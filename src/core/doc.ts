@@ -1,4 +1,4 @@
-import type { Problem } from '../errors.js';
+import { UsageError, type Problem } from '../errors.js';
 import { isValidId } from './ids.js';
 
 export const DOC_TYPES = ['order', 'report', 'doubt', 'answer', 'escalation'] as const;
@@ -82,6 +82,42 @@ interface RawDoc {
 
 const TEXT_KEYS = ['from', 'author', 'to', 'priority', 'status', 'outcome'] as const;
 
+// C0 (with tab, CR, LF), DEL and C1 are what a terminal obeys: OSC 52 writes the clipboard, CSI clears the
+// screen or hides text. The bidirectional overrides and isolates reorder what is shown ("Trojan Source").
+const NOT_PLAIN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+// Half of a UTF-16 pair with no other half: no UTF-8 file can hold it, so it would come back as U+FFFD.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function loneSurrogate(text: string): string | undefined {
+  const m = LONE_SURROGATE.exec(text);
+  return m ? `contains half of a UTF-16 surrogate pair (U+${m[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${m.index + 1}, which is not text: send valid Unicode` : undefined;
+}
+
+/**
+ * Why a doc's body cannot be stored as written, or undefined. Bodies are free Markdown (control characters
+ * included: they are escaped when shown), but a NUL makes the file binary and a lone surrogate is not text.
+ */
+export function bodyProblem(body: string): string | undefined {
+  const nul = body.indexOf('\0');
+  if (nul !== -1) return `contains a NUL byte at character ${nul + 1}: a doc body must be text`;
+  return loneSurrogate(body);
+}
+
+/**
+ * Why a title, a tag or a name is not plain one-line text, or undefined. One rule for every way in (a
+ * hand-written file, the CLI, the HTTP API, a brain's reply), so all refuse the same text with the same words.
+ */
+export function plainTextProblem(text: string): string | undefined {
+  const lone = loneSurrogate(text);
+  if (lone) return lone;
+  const m = NOT_PLAIN.exec(text);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  const what = code >= 0x202a ? 'a bidirectional-text control' : 'a control character';
+  return `contains ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at character ${m.index + 1}: titles, tags and names are plain text, remove it`;
+}
+
 /**
  * Checks the raw frontmatter's shape, one problem per bad field. Hand-written rather than zod: it runs for
  * every doc on every read (10,000 docs in a `list`), and zod costs more to load than this whole check.
@@ -102,8 +138,17 @@ function checkRaw(data: Record<string, unknown>, problem: (field: string, messag
     if (!t) bad('title', 'must not be empty');
     else if (t.length > 200) bad('title', `is ${t.length} characters, over 200: put details in the body`);
     else if (/[\r\n]/.test(t)) bad('title', 'must be a single line');
+    else {
+      const p = plainTextProblem(t);
+      if (p) bad('title', p);
+    }
   }
-  for (const k of TEXT_KEYS) if (data[k] !== undefined && !isText(data[k])) bad(k, 'must be text: put it in quotes');
+  if (isText(data.type) && plainTextProblem(data.type as string)) bad('type', plainTextProblem(data.type as string)!);
+  for (const k of TEXT_KEYS) {
+    if (data[k] === undefined) continue;
+    if (!isText(data[k])) bad(k, 'must be text: put it in quotes');
+    else if (plainTextProblem(data[k] as string)) bad(k, plainTextProblem(data[k] as string)!);
+  }
   const idMsg = 'must be a doc id (letters, digits, ".", "_", "-"; no "/" or "..")';
   if (data.re !== undefined && !isValidId(data.re)) bad('re', idMsg);
   if (data.resumed !== undefined && !isValidId(data.resumed)) bad('resumed', idMsg);
@@ -116,7 +161,9 @@ function checkRaw(data: Record<string, unknown>, problem: (field: string, messag
   if (data.tags !== undefined) {
     const list = Array.isArray(data.tags) ? data.tags : [data.tags];
     list.forEach((t, i) => {
-      if (typeof t !== 'string' && typeof t !== 'number') bad(Array.isArray(data.tags) ? `tags[${i}]` : 'tags', 'must be a word or a list of words');
+      const field = Array.isArray(data.tags) ? `tags[${i}]` : 'tags';
+      if (typeof t !== 'string' && typeof t !== 'number') bad(field, 'must be a word or a list of words');
+      else if (typeof t === 'string' && plainTextProblem(t)) bad(field, plainTextProblem(t)!);
     });
   }
   if (data.created !== undefined && !isText(data.created) && !(data.created instanceof Date)) {
@@ -258,6 +305,12 @@ export function isKnownKey(key: string): boolean {
 
 /** Frontmatter for a doc we write: known keys in a fixed order, defaults left out where they add nothing. */
 export function frontmatterOf(doc: Omit<Doc, 'worker' | 'path' | 'archived' | 'body' | 'createdInferred'>): Record<string, unknown> {
+  // Never write a file that reading would refuse: whichever caller let the text through, it stops here.
+  const fields: [string, string][] = [['title', doc.title], ['from', doc.from], ['to', doc.to], ...doc.tags.map((t, i): [string, string] => [doc.tags.length > 1 ? `tag ${i + 1}` : 'tag', t])];
+  for (const [field, text] of fields) {
+    const p = plainTextProblem(text);
+    if (p) throw new UsageError(`the ${field} ${p}`);
+  }
   const fm: Record<string, unknown> = { type: doc.type, title: doc.title, from: doc.from, to: doc.to, priority: doc.priority };
   if (doc.type === 'order') fm.status = doc.status ?? 'pending';
   if (doc.re) fm.re = doc.re;

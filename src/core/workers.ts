@@ -12,6 +12,8 @@ export interface WorkerConfig {
   dependsOn: string[];
   branch?: string;
   description?: string;
+  /** True lets this worker give orders to other workers (`orchestrate:` in orchestra.yaml, default false). */
+  orchestrate: boolean;
 }
 
 export interface BrainConfig {
@@ -25,12 +27,17 @@ export interface BrainConfig {
   breaker: { failures: number; cooldownMs: number };
 }
 
+/** A compiled `faq` pattern: linear-time (core/faq.ts), never JavaScript's backtracking RegExp. */
+export interface FaqMatcher {
+  test(text: string): boolean;
+}
+
 export interface Config {
   version: 1;
   lead: string;
   workers: WorkerConfig[];
   brain: BrainConfig;
-  faq: { match: string; answer: string; re: RegExp }[];
+  faq: { match: string; answer: string; re: FaqMatcher }[];
   archiveAfterMs: number;
   staleAfterMs: number;
   sync?: { remote: string; branch: string; intervalMs: number };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
 import { retryOnGitLocks, subjectOf, type Git } from '../store/git.js';
-import { batchCommit, createDocFiles, removeDocFiles, type Written } from '../store/write.js';
+import { batchCommit, createDocFiles, undoCreated, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
 export interface Planned {
@@ -114,7 +114,7 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
       const [fresh] = await Promise.all([
         unsure.length ? newPaths(git, unsure) : new Set<string>(),
-        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths])) : undefined,
+        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths]), { notice: git.notice }) : undefined,
       ]);
       const authored: Applied['authored'] = [];
       if (fresh.size) {
@@ -142,11 +142,8 @@ export async function applyBatch(ws: Workspace, git: Git, planned: readonly Plan
       }
       return { authored, written: per, commit, vanished };
     } catch (e) {
-      // Never delete what a commit already holds (another process's `git commit -a` may have taken it).
-      const kept = await git.inHead(paths);
-      const gone = written.filter((w) => !kept.has(w.path));
-      if (gone.length) await git.unstage(gone.map((w) => w.path));
-      removeDocFiles(ws, gone);
+      // The reactions were staged here (intent-to-add), not by commitPaths: unstage them too.
+      await undoCreated(ws, git, written, { unstage: true });
       throw e;
     }
   }, 'daemon reactions');

@@ -8,31 +8,33 @@
  *
  * `startDaemon` is the programmatic entry (`orchestra daemon`, `up` and `demo` call it in-process).
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../store/config-file.js';
-import { workerNames, type Config } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import { derive, type Derived } from '../core/state.js';
 import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
 import { planArchive } from '../core/archive.js';
+import { backoffMs, type Backoff } from '../core/backoff.js';
 import { OrchestraError, formatProblem } from '../errors.js';
-import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
+import { openAlerts } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { Git } from '../store/git.js';
-import { readLock, tryAcquireLock } from '../store/lock.js';
+import { LiveDocs, openLiveDocsCount, type Change, type LiveEvent } from '../store/live-docs.js';
+import { openWatcherCount } from '../store/watcher.js';
+import { lockHolder, readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
 import type { Brain } from './brain.js';
 import { createBrain } from './brains/index.js';
 import { applyBatch, type Planned } from './apply.js';
-import { LiveDocs, type Change } from './live.js';
+import { BestEffortState } from './best-effort.js';
 import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
 import { openNotifier, type Notifier } from './notify.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
 import { syncOnce } from './sync.js';
-import { watchDocs, type DocWatcher } from './watch.js';
 
 /** What the periodic-scan hook gets (health checks: conflicts, stalled workers...). */
 export interface PeriodicScan {
@@ -67,6 +69,8 @@ export interface DaemonOptions {
   /** Already-loaded config and git (callers that have them). */
   config?: Config;
   git?: Git;
+  /** A live doc model shared with other readers (`orchestra up`); the caller closes it. Else the daemon opens its own. */
+  live?: LiveDocs;
 }
 
 export interface DaemonStats {
@@ -83,6 +87,9 @@ export interface DaemonStats {
   commits: number;
   errors: number;
   lastEventAt: string | null;
+  /** Live doc models and file watchers open in this process (one of each, however many readers share them). */
+  liveModels: number;
+  watchers: number;
 }
 
 export interface DaemonHandle {
@@ -98,8 +105,9 @@ export interface DaemonHandle {
 }
 
 const BATCH = 250;
-const QUICK_SCAN_MS = 2000;
 const WATCHER_READY_MS = 20_000;
+/** A failed commit is tried again soon (most causes pass: a lock, a moment of full disk), then less often. */
+const COMMIT_RETRY: Backoff = { baseMs: 1000, capMs: 30_000, jitter: 0.2 };
 
 export function pidLockPath(ws: Workspace): string {
   return path.join(ws.stateDir, 'daemon.pid');
@@ -115,29 +123,30 @@ class Daemon {
   private readonly now: () => Date;
   private readonly limits: Limits;
   private config: Config;
-  private configMtime = 0;
   private readonly git: Git;
   private brain!: Brain;
   private events!: EventLog;
   private release!: () => void;
   private readonly live: LiveDocs;
+  private readonly ownsLive: boolean;
+  private unsubscribe: (() => void) | undefined;
   /** Ids the cursor lists, plus those handled by this run. */
   private readonly handled = new Set<string>();
   /** Daemon docs on disk per trigger id, and the trigger of each daemon doc by path. */
   private readonly reactions = new Map<string, number>();
   private readonly reactionAt = new Map<string, string>();
   private readonly queue = new Set<string>();
-  private readonly dirty = new Set<string>();
-  private flushScheduled = false;
   private readonly settling = new Map<string, NodeJS.Timeout>();
   private readonly invalidAlerts = new Map<string, string>();
   private pumping: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs = 1000;
+  /** Failed batches in a row (the commit retry's attempt number). */
+  private commitFailures = 0;
+  /** Alerts and cursor writes are best effort: each failing one is said once, and the daemon goes on. */
+  private readonly state: BestEffortState;
   private booted = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
-  private watcher: DocWatcher | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> | undefined;
   private syncSoon: NodeJS.Timeout | undefined;
@@ -155,20 +164,14 @@ class Daemon {
     this.opts = opts;
     this.now = opts.now ?? (() => new Date());
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.config = opts.config ?? loadConfig(ws);
-    this.configMtime = this.mtimeOfConfig();
-    this.git = opts.git ?? new Git(ws.root, ws.gitDir);
-    this.live = new LiveDocs(ws, workerNames(this.config));
+    this.config = opts.live?.config ?? opts.config ?? loadConfig(ws);
+    this.git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
+    this.ownsLive = !opts.live;
+    // The daemon's own periodic scan drives full re-scans (every `rescanMs`), so the model's timer rarely fires.
+    this.live = opts.live ?? new LiveDocs(ws, { config: this.config, git: this.git, rescanMs: opts.rescanMs });
+    this.state = new BestEffortState(ws, this.now, (message) => this.emit({ kind: 'warning', message }));
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  private mtimeOfConfig(): number {
-    try {
-      return statSync(this.ws.configPath).mtimeMs;
-    } catch {
-      return 0;
-    }
   }
 
   /** Takes the pid lock and builds the brain; throws (with the lock released) when either fails. */
@@ -182,12 +185,19 @@ class Daemon {
     }
     this.release = release;
     try {
-      this.brain = await createBrain(this.opts.brain ?? this.config.brain.kind, { ws: this.ws, config: this.config, now: this.now });
+      this.brain = await createBrain(this.opts.brain ?? this.config.brain.kind, {
+        ws: this.ws,
+        config: this.config,
+        now: this.now,
+        onLogError: (e) => this.state.faults.failed('brain log', `${e.message}; the brain goes on without its log`),
+      });
     } catch (e) {
       release();
       throw e;
     }
     this.events = openEventLog(this.ws, this.opts.log ?? ((line) => process.stderr.write(`${line}\n`)), this.now);
+    // A commit that waits on another process's git lock says so in the daemon's log.
+    this.git.notice = (message) => this.emit({ kind: 'warning', message });
   }
 
   private emit(e: DaemonEvent): void {
@@ -199,10 +209,7 @@ class Daemon {
 
   async boot(): Promise<void> {
     removeStaleTemps(this.ws);
-    const changes = this.live.rescan();
-    if (this.live.docs().some((d) => d.createdInferred)) {
-      this.live.setFirstCommits(await this.git.firstCommitTimes().catch(() => new Map<string, string>()));
-    }
+    await this.live.load();
     const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc, (id) => this.live.byId(id));
     if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
 
@@ -219,11 +226,11 @@ class Daemon {
           this.handled.add(d.id);
         }
       }
-      writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id)));
+      this.state.cursor(() => writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id))));
     } else {
       // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
       for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
-      writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id)));
+      this.state.cursor(() => writeCursor(this.ws, [...cursor.handled].filter((id) => liveIds.has(id))));
     }
 
     this.resolveStaleInvalidAlerts();
@@ -233,7 +240,10 @@ class Daemon {
       const log = (message: string) => this.emit({ kind: 'warning', message });
       this.notifier = openNotifier({ ws: this.ws, config: this.config.notify, log, now: this.now, docs, isResolved: (d) => derived.isResolved(d) });
     }
-    for (const c of changes) this.consider(c);
+    // Everything the model holds is new to this run (a shared model may have read it before the daemon started);
+    // from here on its events arrive through the subscription, in the same turn as the read that found them.
+    for (const entry of this.live.entries()) this.consider(entry.problems ? { kind: 'invalid', entry } : { kind: 'added', entry });
+    this.unsubscribe = this.live.subscribe((e) => this.onLive(e));
     this.emit({
       kind: 'start',
       pid: process.pid,
@@ -246,12 +256,11 @@ class Daemon {
     });
 
     if (!this.opts.once) {
-      this.watcher = watchDocs(this.ws.docsDir, (abs) => this.onPath(abs), (e) => this.emit({ kind: 'warning', message: `watcher: ${msg(e)}` }));
       // chokidar's `ready` can be late (or, after a file vanished mid-scan, never come): the re-scans below cover
       // anything it has not reported, so start-up does not wait on it forever.
       let late: NodeJS.Timeout | undefined;
       const ready = await Promise.race([
-        this.watcher.ready.then(() => true),
+        this.live.watch().then(() => true),
         new Promise<boolean>((r) => (late = setTimeout(() => r(false), WATCHER_READY_MS))),
       ]);
       clearTimeout(late);
@@ -260,8 +269,6 @@ class Daemon {
       this.rescan('watcher ready');
       const every = this.opts.rescanMs ?? 60_000;
       this.timers.push(setInterval(() => void this.periodic(), every));
-      // chokidar can miss an event under load: a names-only listing every few seconds bounds the delay.
-      this.timers.push(setInterval(() => this.quickScan(), Math.min(QUICK_SCAN_MS, every)));
       if (this.config.sync) {
         this.timers.push(setInterval(() => void this.sync(), this.config.sync.intervalMs));
         void this.sync();
@@ -276,30 +283,24 @@ class Daemon {
   private resolveStaleInvalidAlerts(): void {
     const current = new Set(this.live.invalid().map((e) => this.invalidKey(e.rel, e.hash)));
     for (const a of openAlerts(this.ws)) {
-      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) resolveAlert(this.ws, a.key, this.now());
+      if (a.kind === 'invalid_doc' && a.key?.startsWith('invalid_doc:') && !current.has(a.key)) this.state.resolve(a.key);
     }
   }
 
   // ---- events → live docs → queue ----------------------------------------------------------------------------
 
-  private onPath(abs: string): void {
+  /** What the live doc model heard (from the watcher, a re-scan, or a refresh after a write). */
+  private onLive(e: LiveEvent): void {
     if (this.stopping) return;
-    this.dirty.add(abs);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // Coalesce a burst of events into one pass.
-      setImmediate(() => this.flush());
+    if (e.kind === 'docs') for (const c of e.changes) this.consider(c);
+    else if (e.kind === 'config') this.config = e.config;
+    else if (e.kind === 'config_invalid') this.emit({ kind: 'warning', message: `orchestra.yaml changed but is invalid, keeping the previous config: ${msg(e.message)}` });
+    else if (e.kind === 'missed') this.emit({ kind: 'rescan', reason: 'missed events', changed: e.paths, queued: 0, ms: 0 });
+    else if (e.kind === 'watch_error') this.emit({ kind: 'warning', message: `watcher: ${msg(e.message)}` });
+    if (e.kind === 'docs' || e.kind === 'config' || e.kind === 'settled') {
+      this.pump();
+      this.checkIdle();
     }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    for (const abs of this.dirty) {
-      this.dirty.delete(abs);
-      this.consider(this.live.refresh(abs));
-    }
-    this.pump();
-    this.checkIdle();
   }
 
   private invalidKey(relPath: string, hash: string): string {
@@ -324,10 +325,10 @@ class Daemon {
           setTimeout(() => {
             this.settling.delete(relPath);
             if (this.stopping) return;
+            // A change is heard through the subscription; unchanged since: still invalid, and now old enough to report.
             const again = this.live.refresh(abs);
             const entry = this.live.entry(relPath);
-            // Unchanged since: still invalid, and now old enough to report.
-            this.consider(again.kind === 'same' && entry?.problems ? { kind: 'invalid', entry } : again);
+            if (again.kind === 'same' && entry?.problems) this.consider({ kind: 'invalid', entry });
             this.pump();
             this.checkIdle();
           }, settle - Math.max(0, age) + 20),
@@ -335,26 +336,22 @@ class Daemon {
         return;
       }
       if (this.settling.has(relPath)) return;
-      if (previous) resolveAlert(this.ws, previous, this.now());
+      if (previous) this.state.resolve(previous);
       this.invalidAlerts.set(relPath, key);
       const problems = (c.entry.problems ?? []).map((p) => (p.field && p.field !== '-' ? `${p.field}: ${p.message}` : p.message)).join('; ');
       this.emit({ kind: 'invalid', file: relPath, problems });
-      raiseAlert(
-        this.ws,
-        {
-          level: 'warning',
-          kind: 'invalid_doc',
-          message: (c.entry.problems ?? []).map(formatProblem).join('; '),
-          doc: path.basename(relPath, '.md'),
-          key,
-          data: { file: relPath },
-        },
-        this.now(),
-      );
+      this.state.alert({
+        level: 'warning',
+        kind: 'invalid_doc',
+        message: (c.entry.problems ?? []).map(formatProblem).join('; '),
+        doc: path.basename(relPath, '.md'),
+        key,
+        data: { file: relPath },
+      });
       return;
     }
     if (previous) {
-      resolveAlert(this.ws, previous, this.now());
+      this.state.resolve(previous);
       this.invalidAlerts.delete(relPath);
     }
     if (c.kind === 'removed') {
@@ -395,41 +392,17 @@ class Daemon {
     }
   }
 
-  /** New or vanished file names the watcher did not report. */
-  private quickScan(): void {
-    if (this.stopping) return;
-    const missed = this.live.unknownPaths();
-    if (!missed.length) return;
-    this.emit({ kind: 'rescan', reason: 'missed events', changed: missed.length, queued: 0, ms: 0 });
-    for (const abs of missed) this.onPath(abs);
-  }
-
   /** Full reconcile with the disk (start, every period, after a pull). */
   private rescan(reason: string): void {
     const t0 = performance.now();
-    this.reloadConfigIfChanged();
     const before = this.queue.size;
+    // Considered through the subscription as they are found (orchestra.yaml is re-checked first).
     const changes = this.live.rescan();
-    for (const c of changes) this.consider(c);
     if (changes.length || reason !== 'periodic') {
       this.emit({ kind: 'rescan', reason, changed: changes.length, queued: this.queue.size - before, ms: performance.now() - t0 });
     }
     this.pump();
     this.checkIdle();
-  }
-
-  private reloadConfigIfChanged(): void {
-    const m = this.mtimeOfConfig();
-    if (m === this.configMtime) return;
-    this.configMtime = m;
-    try {
-      this.config = loadConfig(this.ws);
-    } catch (e) {
-      this.emit({ kind: 'warning', message: `orchestra.yaml changed but is invalid, keeping the previous config: ${msg(e)}` });
-      return;
-    }
-    this.live.setWorkers(workerNames(this.config));
-    for (const c of this.live.recheckInvalid()) this.consider(c);
   }
 
   private async periodic(): Promise<void> {
@@ -444,8 +417,9 @@ class Daemon {
       try {
         const { refreshHealth } = await import('../store/health.js');
         await refreshHealth({ ws: this.ws, config: this.config, git: this.git, docs: [...docs], derived, problems: [] }, this.now());
+        this.state.faults.recovered('health');
       } catch (e) {
-        this.emit({ kind: 'error', message: `health scan failed: ${msg(e)}` });
+        this.state.faults.failed('health', `health scan failed: ${msg(e)} (said once; the scan runs again every period)`);
       }
       if (this.opts.onPeriodicScan) {
         try {
@@ -525,6 +499,8 @@ class Daemon {
       .catch((e) => {
         this.counts.errors++;
         this.emit({ kind: 'error', message: `handling failed: ${msg(e)}` });
+        // Whatever threw, what is queued is tried again soon, not left for the next periodic scan.
+        if (!this.opts.once && this.queue.size) this.scheduleRetry();
       })
       .finally(() => {
         this.pumping = undefined;
@@ -590,21 +566,18 @@ class Daemon {
     } catch (e) {
       this.counts.errors++;
       const error = msg(e);
-      this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs: this.retryMs });
-      raiseAlert(this.ws, { level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' }, this.now());
+      // The retry is set before anything else that could fail (the alert, the log), so it always happens.
+      const retryInMs = this.opts.once ? 0 : this.scheduleRetry();
+      this.emit({ kind: 'commit_failure', triggers: planned.map((p) => p.trigger.id), error, retryInMs });
+      this.state.alert({ level: 'critical', kind: 'commit_failure', message: `the daemon could not commit its reactions: ${error}`, key: 'commit_failure' });
       if (this.opts.once) {
         for (const p of planned) this.queue.delete(p.trigger.id);
         throw new OrchestraError(`could not commit the daemon's reactions: ${error}`);
       }
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.pump();
-      }, this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 60_000);
       return;
     }
-    if (this.retryMs > 1000) resolveAlert(this.ws, 'commit_failure', this.now());
-    this.retryMs = 1000;
+    if (this.commitFailures > 0) this.state.resolve('commit_failure');
+    this.commitFailures = 0;
 
     for (const a of applied.authored) {
       this.counts.commits++;
@@ -618,7 +591,7 @@ class Daemon {
         return;
       }
       const written = applied.written[i];
-      for (const w of written) this.consider(this.live.refresh(path.join(this.ws.root, w.path)));
+      for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
       this.handled.add(p.trigger.id);
       this.queue.delete(p.trigger.id);
       ids.push(p.trigger.id);
@@ -626,17 +599,13 @@ class Daemon {
       this.counts.reactions += written.length;
       if (p.reaction.guard) {
         this.emit({ kind: 'loop_guard', trigger: p.trigger.id, worker: p.trigger.from, message: p.reaction.guard });
-        raiseAlert(
-          this.ws,
-          {
-            level: 'warning',
-            kind: 'loop_guard',
-            message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
-            doc: p.trigger.id,
-            key: `loop_guard:${p.trigger.from}:${now.toISOString().slice(0, 13)}`,
-          },
-          this.now(),
-        );
+        this.state.alert({
+          level: 'warning',
+          kind: 'loop_guard',
+          message: `${p.reaction.guard}: escalated ${p.trigger.id} to the lead instead`,
+          doc: p.trigger.id,
+          key: `loop_guard:${p.trigger.from}:${now.toISOString().slice(0, 13)}`,
+        });
       }
       this.emit({
         kind: 'trigger',
@@ -652,16 +621,28 @@ class Daemon {
         brainMs: p.brainMs,
       });
     });
-    appendCursor(this.ws, ids);
+    this.state.cursor(() => appendCursor(this.ws, ids));
     // Budget and breaker alerts are raised while deciding: tell the lead now rather than at the next poll.
     this.notifier?.checkAlerts();
     if (applied.commit || applied.authored.length) this.scheduleSync();
   }
 
+  /** Pumps the queue again after the commit retry's next delay; returns that delay. */
+  private scheduleRetry(): number {
+    if (this.retryTimer) return 0;
+    this.commitFailures++;
+    const delay = backoffMs(COMMIT_RETRY, this.commitFailures, Math.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+    return delay;
+  }
+
   // ---- idle / stop -------------------------------------------------------------------------------------------
 
   private isIdle(): boolean {
-    return this.booted && !this.pumping && !this.flushScheduled && this.dirty.size === 0 && this.settling.size === 0 && (this.queue.size === 0 || this.stopping);
+    return this.booted && !this.pumping && this.live.settled && this.settling.size === 0 && (this.queue.size === 0 || this.stopping);
   }
 
   private checkIdle(): void {
@@ -684,7 +665,8 @@ class Daemon {
       this.settling.clear();
       if (this.retryTimer) clearTimeout(this.retryTimer);
       if (this.syncSoon) clearTimeout(this.syncSoon);
-      await this.watcher?.close().catch(() => undefined);
+      this.unsubscribe?.();
+      if (this.ownsLive) await this.live.close().catch(() => undefined);
       // The reaction in hand is finished (or rolled back by the writer) before the lock goes.
       await this.pumping;
       await this.syncing;
@@ -710,6 +692,8 @@ class Daemon {
       queued: this.queue.size,
       ...this.counts,
       lastEventAt: this.lastEventAt,
+      liveModels: openLiveDocsCount(),
+      watchers: openWatcherCount(),
     };
   }
 }
@@ -740,16 +724,11 @@ export async function startDaemon(ws: Workspace, opts: DaemonOptions = {}): Prom
   };
 }
 
-/** Is a daemon running on this workspace? (For `status`/`doctor`: the pid in the lock file, if alive.) */
+/** Is a daemon running on this workspace? (For `status`/`doctor`: the lock's holder, if it still runs.) */
 export function runningDaemon(ws: Workspace): { pid: number } | undefined {
   const file = pidLockPath(ws);
   if (!existsSync(file)) return undefined;
   const info = readLock(file);
   if (!info) return undefined;
-  try {
-    process.kill(info.pid, 0);
-    return { pid: info.pid };
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? { pid: info.pid } : undefined;
-  }
+  return lockHolder(info) === 'alive' ? { pid: info.pid } : undefined;
 }

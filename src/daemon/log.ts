@@ -1,11 +1,10 @@
 /**
  * The daemon's event log: one readable line per event for a person (stderr, or the caller's `log`), and one JSON
- * line per event for machines in `.orchestra/state/logs/daemon.jsonl` (pino, written synchronously so a crash
- * loses at most the line being written).
+ * line per event for machines in `.orchestra/state/logs/daemon.jsonl` (store/jsonlog.ts). Logging is best
+ * effort: a file that cannot be written is said once on the readable side, and the daemon goes on.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pino, type Logger } from 'pino';
+import { openJsonLog } from '../store/jsonlog.js';
 import type { Workspace } from '../store/workspace.js';
 
 /** Every kind of event, as a discriminated union: each has its readable form below. */
@@ -74,29 +73,24 @@ export function logFile(ws: Workspace): string {
 }
 
 export function openEventLog(ws: Workspace, human: (line: string) => void, now: () => Date): EventLog {
-  const file = logFile(ws);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const dest = pino.destination({ dest: file, sync: true, mkdir: true });
-  const logger: Logger = pino({ base: undefined, formatters: { level: (label) => ({ level: label }) }, timestamp: () => `,"at":"${now().toISOString()}"`, messageKey: 'msg' }, dest);
+  const say = (line: string) => {
+    try {
+      human(line);
+    } catch {
+      /* a closed stderr must not stop the daemon */
+    }
+  };
+  const log = openJsonLog(logFile(ws), {
+    now,
+    onError: (e) => say(`${clock(now())} warning: ${e.message}; the daemon goes on, events still appear here`),
+  });
   return {
     event(e) {
-      const at = now();
-      const line = formatEvent(e, at);
-      try {
-        human(line);
-      } catch {
-        /* a closed stderr must not stop the daemon */
-      }
+      const line = formatEvent(e, now());
+      say(line);
       const level = e.kind === 'error' || e.kind === 'commit_failure' ? 'error' : e.kind === 'warning' || e.kind === 'invalid' || e.kind === 'loop_guard' || e.kind === 'brain_error' ? 'warn' : 'info';
-      logger[level]({ event: e.kind, ...e, kind: undefined }, line.slice(9));
+      log.write(level, { event: e.kind, ...e, kind: undefined }, line.slice(9));
     },
-    close() {
-      try {
-        dest.flushSync();
-      } catch {
-        /* nothing buffered */
-      }
-      dest.end();
-    },
+    close: () => log.close(),
   };
 }

@@ -4,9 +4,11 @@
  * touched: no stash, no autostash; when they block the rebase or the fast-forward, this round is skipped with a
  * warning and the next one tries again.
  */
+import { backoffMs, type Backoff } from '../core/backoff.js';
 import { isRemoteUrl } from '../core/refname.js';
 import type { Git } from '../store/git.js';
 import { foreignCommits } from '../store/git/history.js';
+import { sleep } from '../store/retry.js';
 
 export interface SyncConfig {
   remote: string;
@@ -22,7 +24,8 @@ export interface SyncResult {
   warning?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Another clone pushed in between: give it a moment, longer each round, jittered so two clones do not collide again. */
+const SYNC_BACKOFF: Backoff = { baseMs: 200, capMs: 2_000, jitter: 0.5 };
 
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -122,7 +125,7 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
     }, 'sync');
     if (outcome === 'done') return { pulled, pushed };
     if (outcome !== 'retry') return outcome;
-    await sleep(100 * attempt + Math.random() * 200 * attempt);
+    await sleep(backoffMs(SYNC_BACKOFF, attempt, Math.random));
   }
   return { pulled, pushed, warning: `gave up after ${attempts} attempts: ${say.remote}/${say.branch} keeps moving` };
 }

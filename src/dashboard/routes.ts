@@ -2,15 +2,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { parseDuration } from '../core/duration.js';
-import { isValidId } from '../core/ids.js';
+import { planAction, type ActionRequest, type ActionState, type Decision, type Plan } from '../core/actions.js';
+import { ambiguityMessage, resolveId } from '../core/ids.js';
+import { docJson, inboxJson } from '../core/json.js';
 import { inboxOf } from '../core/state.js';
-import { docJson } from '../cli/format.js';
-import { writeDoc } from '../store/write.js';
+import { applyPlan, cryptoRandom, type Applied } from '../store/write.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import type { EventHub } from './events.js';
 import { HttpError, intParam, readBody, sendJson, sendRawJson } from './http.js';
 import type { LiveModel } from './model.js';
-import { parsePostBody, seedToDoc } from './seed.js';
+import { parsePostBody, seedToRequest } from './seed.js';
 import type { Views } from './views.js';
 
 /** A doc's 1 MB plus room for the JSON around it; anything larger is refused with 413. */
@@ -35,9 +36,19 @@ interface Route {
   methods: Record<string, Handler>;
 }
 
-function docIdParam(raw: string): string {
-  if (!isValidId(raw)) throw new HttpError(400, `"${String(raw).slice(0, 60)}" is not a doc id: ids use letters, digits, ".", "_" and "-"`);
-  return raw;
+/** A doc id from the path: the id, or its unique tail or prefix; `see` is where to look for ids. */
+function docIdParam(c: RouteContext, raw: string, see: string): string {
+  const r = resolveId(c.views.snapshot().derived.byId.keys(), raw);
+  if (r.ok) return r.id;
+  if (r.reason === 'invalid') throw new HttpError(400, `"${String(raw).slice(0, 60)}" is not a doc id: ids use letters, digits, ".", "_" and "-"`);
+  if (r.reason === 'ambiguous') throw new HttpError(400, ambiguityMessage(raw.slice(0, 60), r.candidates));
+  throw new HttpError(404, `no doc "${raw.slice(0, 60)}" (see ${see})`);
+}
+
+/** A refusal as HTTP: who-may-do-what is 403; a bad or missing reference in the request body is 400. */
+function planOrHttp(d: Decision): Plan {
+  if (d.ok) return d.plan;
+  throw new HttpError(d.refusal.kind === 'forbidden' ? 403 : 400, d.refusal.message);
 }
 
 function sinceParam(q: URLSearchParams): number {
@@ -82,9 +93,8 @@ const getDocs: Handler = (c) => {
   sendJson(c.res, 200, c.views.docs({ limit, worker: q.get('worker') || undefined, type: q.get('type') || undefined, state: q.get('state') || undefined }));
 };
 const getDoc: Handler = (c) => {
-  const id = docIdParam(c.parts[1]);
-  const doc = c.views.find(id);
-  if (!doc) throw new HttpError(404, `no doc "${id}" (see /api/docs)`);
+  const doc = c.views.find(docIdParam(c, c.parts[1], '/api/docs'));
+  if (!doc) throw new HttpError(404, `no doc "${c.parts[1].slice(0, 60)}" (see /api/docs)`);
   sendJson(c.res, 200, c.views.doc(doc));
 };
 const getEvents: Handler = (c) => c.hub.open(c.req, c.res, { version: c.model.versions });
@@ -95,49 +105,49 @@ const getSeedDocs: Handler = (c) => {
   sendJson(c.res, 200, list.map((d) => seedDoc(c, d.id, true)));
 };
 const getSeedDoc: Handler = (c) => {
-  const id = docIdParam(c.parts[2]);
-  if (!c.views.find(id)) throw new HttpError(404, `no doc "${id}" (see /api/v1/docs?limit=20)`);
-  sendJson(c.res, 200, seedDoc(c, id, true));
+  sendJson(c.res, 200, seedDoc(c, docIdParam(c, c.parts[2], '/api/v1/docs?limit=20'), true));
 };
 const getPendientes: Handler = (c) => {
   const worker = workerParam(c, c.parts[2])!;
   const { docs, derived } = c.views.snapshot();
   const inbox = inboxOf(worker, docs.filter((d) => !d.archived), derived);
-  const j = (d: (typeof inbox.ready)[number]) => docJson(d, derived);
-  sendJson(c.res, 200, {
-    worker,
-    ready: inbox.ready.map(j),
-    waiting: inbox.waiting.map(j),
-    answers: inbox.answers.map(j),
-    inProgress: inbox.inProgress.map(j),
-    blocked: inbox.blocked.map(j),
-    total: inbox.ready.length + inbox.waiting.length + inbox.inProgress.length + inbox.blocked.length,
-  });
+  sendJson(c.res, 200, { ...inboxJson(inbox, derived), total: inbox.ready.length + inbox.waiting.length + inbox.inProgress.length + inbox.blocked.length });
 };
 
-/** The seed's publish: a committed doc through `writeDoc`, the CLI's own write path. */
+/**
+ * One action over HTTP, for every write route (the seed's POST, the page's answer/order/cancel): planned on the
+ * live model with the one set of actions, committed by `applyPlan`, and read back at once so a GET right after
+ * sees it. A refusal is thrown as its HTTP error (403 for who-may-do-what).
+ */
+export async function performHttpAction(c: RouteContext, actor: string, request: ActionRequest | ((state: ActionState) => ActionRequest)): Promise<Applied> {
+  const snap = c.views.snapshot();
+  const state: ActionState = { config: snap.config, docs: snap.docs, derived: snap.derived };
+  const req = typeof request === 'function' ? request(state) : request;
+  const plan = planOrHttp(planAction(state, actor, req, { now: new Date(), random: cryptoRandom }));
+  const applied = await applyPlan(c.model.ws, c.model.git, plan);
+  for (const p of [...applied.written.map((w) => w.path), ...plan.edits.map((e) => e.path)]) c.model.refreshFile(path.join(c.model.ws.root, p));
+  return applied;
+}
+
+/** The seed's publish: the action it asks for, planned and committed exactly as the CLI does it. */
 const postSeedDoc: Handler = async (c) => {
   const text = await readBody(c.req, MAX_BODY_BYTES);
   const input = parsePostBody(text, c.req.headers['content-type']);
-  const snap = c.views.snapshot();
-  const { doc, actor } = seedToDoc(input, snap.config);
-  const edits: { abs: string; key: string; value: string }[] = [];
-  if (doc.re) {
-    const target = snap.derived.byId.get(doc.re);
-    if (!target) throw new HttpError(400, `"re": no doc "${doc.re}" (see /api/v1/docs?limit=20)`);
-    // A report settles its order exactly as `orchestra report` does.
-    if (doc.type === 'report' && target.type === 'order' && !target.archived && target.to === doc.from) {
-      const status = 'completed';
-      if (target.status !== status) edits.push({ abs: path.join(c.model.ws.root, target.path), key: 'status', value: status });
-      doc.outcome = 'completed';
-    }
-  }
-  const written = await writeDoc(c.model.ws, c.model.git, doc, { actor, edits });
-  // Read our own write back at once, so a GET right after the 201 sees it.
-  c.model.refreshFile(path.join(c.model.ws.root, written.path));
-  for (const e of edits) c.model.refreshFile(e.abs);
-  sendJson(c.res, 201, { id: written.id, path: written.path, commit: written.commit, type: doc.type, worker: doc.worker, title: doc.title }, { Location: `/api/v1/docs/${written.id}` });
+  const { request, actor } = seedToRequest(input, c.views.snapshot().config);
+  const applied = await performHttpAction(c, actor, (state) => withDefaultOrder(state, actor, request));
+  const w = applied.written[0];
+  sendJson(c.res, 201, { id: w.id, path: w.path, commit: applied.commit, type: w.doc.type, worker: w.doc.worker, title: w.doc.title }, { Location: `/api/v1/docs/${w.id}` });
 };
+
+/** The seed's reports named no order: a report without "re" is on the worker's one order in progress. */
+function withDefaultOrder({ docs, derived }: ActionState, actor: string, req: ActionRequest): ActionRequest {
+  if (req.action !== 'report' || req.order) return req;
+  const working = docs.filter((d) => d.type === 'order' && d.to === actor && !d.archived && derived.orders.get(d.id)?.state === 'in_progress');
+  if (working.length !== 1) {
+    throw new HttpError(400, `"re": say which order this report is on (${actor} has ${working.length || 'no'} order${working.length === 1 ? '' : 's'} in progress)`);
+  }
+  return { ...req, order: working[0].id };
+}
 
 export const ROUTES: Route[] = [
   { pattern: ['info'], methods: { GET: getInfo } },

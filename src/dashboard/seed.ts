@@ -1,13 +1,13 @@
 /**
- * The seed's document service conventions, mapped onto our docs (pure: no I/O). The seed posted
+ * The seed's document service conventions, mapped onto the one set of actions (pure: no I/O). The seed posted
  * `{"title","content","tags","author","priority"}`: the worker came from the tags, the type from the tags or a
  * title prefix (`ORDEN: ...`), priorities were `alta|media|baja`, the lead was "lucas" and the daemon
- * "arquitecto-daemon".
+ * "arquitecto-daemon" (who, here, is nobody: only the daemon process writes as the daemon).
  */
+import { RULES, type ActionRequest } from '../core/actions.js';
 import { isValidId } from '../core/ids.js';
 import type { Config } from '../core/config.js';
-import type { DocType, Priority } from '../core/doc.js';
-import type { NewDoc } from '../store/write.js';
+import type { DocType, Outcome, Priority } from '../core/doc.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import { HttpError } from './http.js';
 
@@ -19,12 +19,14 @@ const TYPE_WORDS: Record<string, DocType> = {
   escalation: 'escalation', escalado: 'escalation', escalada: 'escalation',
 };
 const PRIORITY_WORDS: Record<string, Priority> = { high: 'high', medium: 'medium', low: 'low', alta: 'high', media: 'medium', baja: 'low' };
+const OUTCOME_WORDS: Record<string, Outcome> = { completed: 'completed', partial: 'partial', blocked: 'blocked', completado: 'completed', parcial: 'partial', bloqueado: 'blocked' };
 const DAEMON_NAMES = new Set(['daemon', 'arquitecto-daemon', 'arquitecto', 'daemon-arquitecto']);
 
 export const SEED_EXAMPLE = '{"title":"ORDEN: Optimize propagation","content":"Done when p99 < 5 ms","tags":["worker-core"],"author":"lucas","priority":"alta"}';
 
 export interface SeedPost {
-  doc: NewDoc;
+  /** The action asked for; a report without "re" has `order: ''` (the caller picks the order in progress). */
+  request: ActionRequest;
   /** Who acts (the commit's Orchestra-Actor). */
   actor: string;
 }
@@ -54,8 +56,8 @@ export function mapAuthor(author: string | undefined, config: Config): string {
   throw new HttpError(400, `unknown author "${author.slice(0, 60)}": use "${config.lead}" (the lead), "arquitecto-daemon" or a worker (${config.workers.map((w) => w.name).join(', ')})`);
 }
 
-/** Turns a seed-style POST body into the doc we write, or a 400 that says what to fix. */
-export function seedToDoc(input: unknown, config: Config): SeedPost {
+/** Turns a seed-style POST body into the action it asks for, or a 4xx that says what to fix. */
+export function seedToRequest(input: unknown, config: Config): SeedPost {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new HttpError(400, `the body must be a JSON object: e.g. ${SEED_EXAMPLE}`);
   const body = input as Record<string, unknown>;
   const rawTitle = str(body, 'title');
@@ -93,7 +95,9 @@ export function seedToDoc(input: unknown, config: Config): SeedPost {
   type ??= tags.map((t) => TYPE_WORDS[t.toLowerCase()]).find(Boolean) ?? split.type;
 
   const from = mapAuthor(str(body, 'author') ?? str(body, 'from'), config);
-  type ??= from === 'lead' ? 'order' : from === 'daemon' ? 'answer' : 'report';
+  if (from === 'daemon') throw new HttpError(403, `"author" names the daemon: ${RULES['daemon-only']}; post as "${config.lead}" (the lead) or a worker`);
+  type ??= from === 'lead' ? 'order' : 'report';
+  if (type === 'escalation') throw new HttpError(403, `only the daemon escalates (${RULES['daemon-only']}): post a doubt instead`);
   const title = split.title;
   if (title.length > 200) throw new HttpError(400, `"title" is ${title.length} characters, over 200: put details in "content"`);
 
@@ -103,27 +107,53 @@ export function seedToDoc(input: unknown, config: Config): SeedPost {
   const re = str(body, 're');
   if (re !== undefined && !isValidId(re)) throw new HttpError(400, `"re" is not a doc id: ${String(re).slice(0, 60)}`);
 
-  let to: string;
   let worker: string;
   if (type === 'report' || type === 'doubt') {
     if (!workers.has(from)) throw new HttpError(400, `a ${type} comes from a worker: set "author" to one of ${[...workers].join(', ')}`);
     worker = from;
-    to = 'daemon';
   } else {
     const target = explicitTo ?? tagWorker;
     if (!target || !workers.has(target)) {
       throw new HttpError(400, `say which worker the ${type} is for: put its name in "tags", e.g. "tags":["${config.workers[0]?.name ?? 'worker-core'}"] (workers: ${[...workers].join(', ')})`);
     }
     worker = target;
-    to = type === 'escalation' ? 'lead' : target;
   }
-  if (type === 'escalation' && from !== 'daemon') throw new HttpError(400, 'only the daemon escalates: set "author" to "arquitecto-daemon", or post a doubt');
   // The routing tag says where the doc went (its folder); the rest are kept as written.
   const keptTags = tags.filter((t) => t !== worker && !TYPE_WORDS[t.toLowerCase()]);
-  return {
-    actor: from,
-    doc: { type, title, from, to, worker, priority, re, tags: keptTags.length ? keptTags : undefined, body: content },
-  };
+  return { actor: from, request: requestOf(type, { title, worker, priority, re, tags: keptTags, content, outcome: outcomeOf(body) }) };
+}
+
+function outcomeOf(body: Record<string, unknown>): Outcome | undefined {
+  const raw = str(body, 'outcome');
+  if (raw === undefined) return undefined;
+  const o = OUTCOME_WORDS[raw.trim().toLowerCase()];
+  if (!o) throw new HttpError(400, `unknown outcome "${raw.slice(0, 40)}": use completed, partial or blocked (or completado, parcial, bloqueado)`);
+  return o;
+}
+
+interface SeedFields {
+  title: string;
+  worker: string;
+  priority: Priority;
+  re?: string;
+  tags: string[];
+  content: string;
+  outcome?: Outcome;
+}
+
+function requestOf(type: Exclude<DocType, 'escalation'>, f: SeedFields): ActionRequest {
+  switch (type) {
+    case 'order':
+      return { action: 'order', to: f.worker, title: f.title, body: f.content, priority: f.priority, tags: f.tags, re: f.re };
+    case 'report':
+      return { action: 'report', order: f.re ?? '', outcome: f.outcome, title: f.title, body: f.content };
+    case 'doubt':
+      return { action: 'doubt', worker: f.worker, title: f.title, body: f.content, re: f.re, priority: f.priority };
+    case 'answer':
+      if (!f.re) throw new HttpError(400, '"re": an answer says which doubt or escalation it answers: set "re" to its id');
+      // The seed answered in the title alone (`RESPUESTA: vitest`): that is the answer's text when there is no content.
+      return { action: 'answer', target: f.re, title: f.title, body: f.content.trim() ? f.content : f.title };
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Config } from '../core/config.js';
 import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../errors.js';
 import { loadConfig } from '../store/config-file.js';
 import { Git } from '../store/git.js';
+import type { LiveDocs } from '../store/live-docs.js';
 import type { Workspace } from '../store/workspace.js';
 import { EventHub } from './events.js';
 import { HttpError, sendError } from './http.js';
@@ -28,6 +29,8 @@ export interface DashboardOptions {
   /** Already loaded by the caller (`orchestra up`); read from orchestra.yaml otherwise. */
   config?: Config;
   git?: Git;
+  /** A live doc model shared with the daemon (`orchestra up`); the caller closes it. */
+  live?: LiveDocs;
 }
 
 export interface Dashboard {
@@ -77,8 +80,8 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   const requestedPort = opts.port ?? DEFAULT_PORT;
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new UsageError(`port ${requestedPort} is not a port number: use 0 to 65535`);
   const log = opts.log ?? (() => {});
-  const config = opts.config ?? loadConfig(ws);
-  const git = opts.git ?? new Git(ws.root, ws.gitDir);
+  const config = opts.config ?? opts.live?.config ?? loadConfig(ws);
+  const git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
   const assets = loadAssets();
   const hub = new EventHub();
   let feed: NotifyFeed | undefined;
@@ -86,6 +89,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     config,
     git,
     log,
+    live: opts.live,
     onChange: (e) => {
       hub.broadcast('change', e);
       feed?.change(e);

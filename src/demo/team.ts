@@ -1,15 +1,16 @@
 /**
- * The demo's actors: the lead and simulated workers. They act only through the functions the CLI uses
- * (`writeDoc`, `editDoc`, `loadWorkspace`, `inboxOf`), each under its own identity, and a worker changes real
- * files in its own worktree and commits them on its branch with the `Orchestra-Actor` trailer.
+ * The demo's actors: the lead and simulated workers. They act only through the one set of actions the CLI uses
+ * (`core/actions.ts`, applied by `applyPlan`), each under its own identity, so the demo obeys the same rules; a
+ * worker changes real files in its own worktree and commits them on its branch with the `Orchestra-Actor` trailer.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ActionRequest } from '../core/actions.js';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
-import { blockedBy, inboxOf, type Inbox } from '../core/state.js';
+import { inboxOf, type Inbox } from '../core/state.js';
 import { Git } from '../store/git.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
-import { editDoc, writeDoc } from '../store/write.js';
+import { performAction } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
 export interface Team {
@@ -21,23 +22,26 @@ export async function snapshot(team: Team): Promise<Loaded> {
   return loadWorkspace(team.ws, { git: team.git, liveOnly: true });
 }
 
+/** Plans the action on a fresh read of the workspace and commits it; a refusal is a bug in the demo's script. */
+async function act(team: Team, actor: string, req: ActionRequest): Promise<Doc['id']> {
+  const r = await performAction(team.ws, team.git, actor, req);
+  if (!r.ok) throw new Error(`demo: ${actor} ${req.action} refused: ${r.refusal.message}`);
+  return r.applied.doc;
+}
+
 export class Lead {
   readonly name = 'lead';
   constructor(private readonly team: Team) {}
 
   async order(worker: string, title: string, opts: { priority?: Priority; body?: string; after?: string[] } = {}): Promise<Doc['id']> {
-    const w = await writeDoc(this.team.ws, this.team.git, { type: 'order', title, from: 'lead', to: worker, worker, priority: opts.priority ?? 'medium', after: opts.after, body: opts.body });
-    return w.id;
+    return act(this.team, this.name, { action: 'order', to: worker, title, priority: opts.priority, after: opts.after, body: opts.body });
   }
 
   /** Answers a doubt or an escalation, as `orchestra answer` does. */
   async answer(target: Doc, body: string): Promise<Doc['id']> {
-    const to = target.type === 'doubt' ? target.from : target.worker;
-    const w = await writeDoc(this.team.ws, this.team.git, { type: 'answer', title: `Re: ${target.title}`.slice(0, 200), from: 'lead', to, worker: target.worker, re: target.id, priority: target.priority, body });
-    return w.id;
+    return act(this.team, this.name, { action: 'answer', target: target.id, body });
   }
 }
-
 export class SimWorker {
   readonly worktree: string;
   private readonly wtGit: Git;
@@ -64,14 +68,7 @@ export class SimWorker {
   }
 
   async start(order: Doc): Promise<void> {
-    // As `orchestra start` does: starting a blocked order again records the blocked report it moves past.
-    const { loaded } = await this.inbox();
-    const resumes = blockedBy(order, loaded.derived);
-    await editDoc(this.team.ws, this.team.git, { abs: path.join(this.team.ws.root, order.path), id: order.id, worker: order.worker, title: order.title }, 'status', 'in_progress', {
-      actor: this.name,
-      verb: 'start',
-      also: resumes ? { resumed: resumes } : undefined,
-    });
+    await act(this.team, this.name, { action: 'start', order: order.id });
   }
 
   /** Writes files in the worker's worktree and commits them on its branch; returns the short commit. */
@@ -85,20 +82,11 @@ export class SimWorker {
   }
 
   async doubt(title: string, body: string, re?: string): Promise<Doc['id']> {
-    const w = await writeDoc(this.team.ws, this.team.git, { type: 'doubt', title, from: this.name, to: 'daemon', worker: this.name, re, body }, { actor: this.name });
-    return w.id;
+    return act(this.team, this.name, { action: 'doubt', worker: this.name, title, body, re });
   }
 
   /** Reports on an order and moves its status, in one commit, as `orchestra report` does. */
   async report(order: Doc, outcome: Outcome, body: string): Promise<Doc['id']> {
-    const status = outcome === 'completed' ? 'completed' : outcome === 'blocked' ? 'blocked' : 'in_progress';
-    const title = `${outcome === 'completed' ? 'Done' : outcome === 'partial' ? 'Progress' : 'Blocked'}: ${order.title}`.slice(0, 200);
-    const w = await writeDoc(
-      this.team.ws,
-      this.team.git,
-      { type: 'report', title, from: this.name, to: 'daemon', worker: this.name, re: order.id, outcome, priority: outcome === 'blocked' ? 'high' : order.priority, body },
-      { actor: this.name, edits: [{ abs: path.join(this.team.ws.root, order.path), key: 'status', value: status }] },
-    );
-    return w.id;
+    return act(this.team, this.name, { action: 'report', order: order.id, outcome, body });
   }
 }

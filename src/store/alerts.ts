@@ -3,9 +3,10 @@
  * saying what it is about, so a condition seen on every refresh is recorded once; `resolveAlert` appends a
  * resolution line instead of rewriting the file (appends of one line are atomic enough for several writers).
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { appendState } from './atomic.js';
 import type { Workspace } from './workspace.js';
 
 export type AlertLevel = 'info' | 'warning' | 'critical';
@@ -79,22 +80,12 @@ export function openAlerts(ws: Workspace): Alert[] {
 export function raiseAlert(ws: Workspace, alert: Omit<Alert, 'id' | 'at'> & { at?: string }, now = new Date()): Alert | undefined {
   if (alert.key && openAlerts(ws).some((a) => a.key === alert.key)) return undefined;
   const full: Alert = { id: `${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`, at: now.toISOString(), ...alert };
-  mkdirSync(ws.stateDir, { recursive: true });
-  appendFileSync(alertsPath(ws), `${JSON.stringify(full)}\n`);
+  appendState(alertsPath(ws), `${JSON.stringify(full)}\n`);
   return full;
 }
 
 /** Closes the open alert(s) of a key (the condition went away). */
 export function resolveAlert(ws: Workspace, key: string, now = new Date()): void {
   if (!openAlerts(ws).some((a) => a.key === key)) return;
-  mkdirSync(ws.stateDir, { recursive: true });
-  appendFileSync(alertsPath(ws), `${JSON.stringify({ resolve: key, at: now.toISOString() } satisfies ResolveLine)}\n`);
-}
-
-/** The documented JSON shape: `{id, at, level, kind, message, doc?}` (plus `data` when present). */
-export function alertJson(a: Alert): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: a.id, at: a.at, level: a.level, kind: a.kind, message: a.message };
-  if (a.doc) out.doc = a.doc;
-  if (a.data) out.data = a.data;
-  return out;
+  appendState(alertsPath(ws), `${JSON.stringify({ resolve: key, at: now.toISOString() } satisfies ResolveLine)}\n`);
 }

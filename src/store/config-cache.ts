@@ -5,12 +5,14 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { faqMatcher } from '../core/faq.js';
 import type { Config } from '../core/workers.js';
 import { loadConfig } from './config-file.js';
 import type { Workspace } from './workspace.js';
 
 // 2: remotes and branches are validated (a config cached by an older orchestra is checked again).
-const CACHE_VERSION = 2;
+// 3: faq patterns are RE2 (a cache of an older version may hold a pattern only JavaScript's engine took).
+const CACHE_VERSION = 3;
 
 type Cached = Omit<Config, 'faq'> & { faq: { match: string; answer: string }[] };
 
@@ -26,7 +28,7 @@ export function loadConfigCached(ws: Workspace): Config {
     key = keyOf(ws.configPath);
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; config: Cached };
     if (cached.key === key) {
-      return { ...cached.config, faq: cached.config.faq.map((f) => ({ ...f, re: new RegExp(f.match, 'i') })) };
+      return { ...cached.config, faq: cached.config.faq.map((f) => ({ ...f, re: faqMatcher(f.match) })) };
     }
   } catch {
     /* no cache yet, or unreadable: rebuild */

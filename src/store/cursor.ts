@@ -6,8 +6,9 @@
  * The file does not exist until the daemon's first start in a workspace: that is how "first start adopts
  * history" is told apart from "a restart".
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { appendState, writeFileAtomic } from './atomic.js';
 import type { Workspace } from './workspace.js';
 
 const HEADER = '# orchestra daemon cursor v1: ids of handled docs, one per line';
@@ -40,25 +41,12 @@ export function readCursor(ws: Workspace): Cursor {
 
 /** Replaces the cursor with `ids` (first start, and compaction): temp file, fsync, rename. */
 export function writeCursor(ws: Workspace, ids: Iterable<string>): void {
-  mkdirSync(ws.stateDir, { recursive: true });
-  const file = cursorPath(ws);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let chunk = `${HEADER}\n`;
-    for (const id of ids) {
-      chunk += `${id}\n`;
-      if (chunk.length > 65_536) {
-        writeSync(fd, chunk);
-        chunk = '';
-      }
-    }
-    writeSync(fd, chunk);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomic(cursorPath(ws), linesOf(ids), { fsync: true });
+}
+
+function* linesOf(ids: Iterable<string>): Iterable<string> {
+  yield `${HEADER}\n`;
+  for (const id of ids) yield `${id}\n`;
 }
 
 /** Records handled ids. Called only after their reactions are committed. */
@@ -66,5 +54,5 @@ export function appendCursor(ws: Workspace, ids: readonly string[]): void {
   if (!ids.length) return;
   const file = cursorPath(ws);
   if (!existsSync(file)) writeCursor(ws, []);
-  appendFileSync(file, `${ids.join('\n')}\n`);
+  appendState(file, `${ids.join('\n')}\n`);
 }

@@ -11,7 +11,8 @@ import type { Doc } from '../core/doc.js';
 import type { Problem } from '../errors.js';
 import type { Workspace } from './workspace.js';
 
-const VERSION = 2;
+// 3: titles, tags and names with control characters became invalid; a cache from before holds them as valid.
+const VERSION = 3;
 
 export interface CachedRead {
   doc?: Doc;

@@ -1,10 +1,10 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, linkSync, unlinkSync, renameSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, linkSync, unlinkSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { normaliseDoc, type Doc } from '../core/doc.js';
 import { isValidId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import type { Problem } from '../errors.js';
-import { parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
+import { MAX_DOC_BYTES, oversizeMessage, parseDocFile, serializeDoc, setFrontmatterKey } from './frontmatter.js';
 import { DocCache, statKey } from './doc-cache.js';
 import { rel, type Workspace } from './workspace.js';
 
@@ -100,18 +100,37 @@ export function entryProblem(relPath: string, fileName: string, isSymlink: boole
   return undefined;
 }
 
+/**
+ * A doc file's bytes, or its size when it is over the limit: the size is read from the open file before any byte,
+ * so a 1.5 GB file in a worker folder costs a stat, not its size in memory. `readFileSync` on the descriptor reads
+ * at most the size it sees, as fast as reading by name (measured on 10,000 docs; a read loop probing one byte past
+ * the limit was measurably slower).
+ */
+export function readDocBytes(abs: string): Buffer | { tooBig: number } {
+  // Non-blocking: a FIFO swapped in after the caller's lstat fails the read instead of hanging the process.
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_DOC_BYTES) return { tooBig: size };
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Parses one doc file into a Doc or its problems. */
 export function readDocFile(
   entry: { abs: string; relPath: string; worker: string; id: string; archived: boolean },
   workers: ReadonlySet<string>,
   fallbackCreated: string | (() => string),
 ): { doc?: Doc; problems: Problem[]; needsCreated?: boolean } {
-  let bytes: Buffer;
+  let bytes: Buffer | { tooBig: number };
   try {
-    bytes = readFileSync(entry.abs);
+    bytes = readDocBytes(entry.abs);
   } catch (e) {
     return { problems: [{ file: entry.relPath, field: '-', message: `cannot be read (${(e as NodeJS.ErrnoException).code})` }] };
   }
+  if (!Buffer.isBuffer(bytes)) return { problems: [{ file: entry.relPath, field: '-', message: oversizeMessage(bytes.tooBig) }] };
   const parsed = parseDocFile(bytes);
   if (!parsed.ok) return { problems: [{ file: entry.relPath, field: '-', message: parsed.message }] };
   const result = normaliseDoc(parsed.data, parsed.body, {

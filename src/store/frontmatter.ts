@@ -12,6 +12,11 @@ let matter: typeof matterType | undefined;
 
 export const MAX_DOC_BYTES = 1024 * 1024;
 
+/** The refusal of a doc over the size limit; readers say it from a stat, before reading a byte. */
+export function oversizeMessage(bytes: number): string {
+  return `is ${(bytes / 1048576).toFixed(1)} MB, over the 1 MB limit: move large content to a file in the repository and link to it`;
+}
+
 export type ParsedFile = { ok: true; data: Record<string, unknown>; body: string } | { ok: false; message: string };
 
 const refuse = (lang: string) => () => {
@@ -36,9 +41,7 @@ function firstLine(text: string): string {
 /** Decodes and splits a doc file. Every refusal is one sentence that says what to do. */
 export function parseDocFile(bytes: Uint8Array): ParsedFile {
   if (bytes.length === 0) return { ok: false, message: 'is empty: a doc needs a frontmatter with `type` and `title`' };
-  if (bytes.length > MAX_DOC_BYTES) {
-    return { ok: false, message: `is ${(bytes.length / 1048576).toFixed(1)} MB, over the 1 MB limit: move large content to a file in the repository and link to it` };
-  }
+  if (bytes.length > MAX_DOC_BYTES) return { ok: false, message: oversizeMessage(bytes.length) };
   if (bytes.includes(0)) return { ok: false, message: 'contains binary data (NUL bytes): docs must be UTF-8 text' };
   if (!isUtf8(bytes)) return { ok: false, message: 'is not valid UTF-8 text: save it as UTF-8' };
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

@@ -24,6 +24,8 @@ export class Git {
   readonly gitDir: string;
   private sg?: SimpleGit;
   private sgReader?: SimpleGit;
+  /** Where to say that a write waits on another process's git lock (a CLI's stderr, the daemon's log). */
+  notice?: (line: string) => void;
 
   constructor(root: string, gitDir = path.join(root, '.git')) {
     this.root = root;

@@ -3,11 +3,18 @@
  * created complete (written to a temp file, then hard-linked into place, so it is never seen empty) and carries
  * a random token: only its holder's token releases it, and a stale lock (its holder's pid is gone) is broken by
  * renaming it aside and checking it was the stale one, so a fresh lock taken meanwhile is never removed.
+ * The holder's start time is recorded too, so a lock whose pid now belongs to another process counts as stale.
  */
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { backoffMs, type Backoff } from '../core/backoff.js';
 import { OrchestraError } from '../errors.js';
+import { createFileExclusive } from './atomic.js';
+import { holderState, isAlive, processStart, type Holder } from './process.js';
+import { sleep } from './retry.js';
+
+export { isAlive };
 
 export interface LockInfo {
   pid: number;
@@ -15,16 +22,8 @@ export interface LockInfo {
   at: number;
   purpose?: string;
   token?: string;
-}
-
-/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  /** The holder's start time (see `processStart`): tells it from a later process given the same pid. */
+  start?: string;
 }
 
 export function readLock(file: string): LockInfo | undefined {
@@ -35,8 +34,13 @@ export function readLock(file: string): LockInfo | undefined {
   }
 }
 
+/** Whether the lock's holder still runs on this host: 'gone', 'reused' (its pid is another process's now), or 'alive'. */
+export function lockHolder(info: LockInfo): Holder {
+  return holderState(info.pid, info.start);
+}
+
 function staleInfo(file: string, info: LockInfo | undefined, staleMs: number): boolean {
-  if (info && info.host === hostname()) return !isAlive(info.pid);
+  if (info && info.host === hostname()) return lockHolder(info) !== 'alive';
   try {
     // Another machine's lock (a shared folder), or one we cannot read: only its age can tell.
     return Date.now() - statSync(file).mtimeMs > staleMs;
@@ -53,21 +57,8 @@ export function isStale(file: string, staleMs: number): boolean {
 /** Creates the lock complete, or returns undefined when it exists. */
 function tryCreate(file: string, purpose?: string): string | undefined {
   const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
-  const tmp = `${file}.${token}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now(), purpose, token } satisfies LockInfo));
-  try {
-    linkSync(tmp, file);
-    return token;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw e;
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* ignore */
-    }
-  }
+  const info: LockInfo = { pid: process.pid, host: hostname(), at: Date.now(), purpose, token, start: processStart(process.pid) };
+  return createFileExclusive(file, JSON.stringify(info)) ? token : undefined;
 }
 
 /** Breaks a stale lock: renamed aside (one breaker wins the rename), removed only if it is the stale one seen. */
@@ -111,7 +102,8 @@ function releaser(file: string, token: string): () => void {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Orchestra's own writers hold a lock for milliseconds: poll often, at most about 100 ms apart. */
+const LOCK_BACKOFF: Backoff = { baseMs: 4, capMs: 100, jitter: 0.5 };
 
 export interface LockOptions {
   /** Give up after this long (ms). */
@@ -126,8 +118,7 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const staleMs = opts.staleMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
-  let wait = 2;
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const token = tryCreate(file, opts.purpose);
     if (token) return releaser(file, token);
     if (isStale(file, staleMs)) {
@@ -140,8 +131,7 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
         `timed out waiting for ${file}${holder ? ` (held by pid ${holder.pid}${holder.purpose ? `, ${holder.purpose}` : ''})` : ''}: if no orchestra process is running, delete that file`,
       );
     }
-    await sleep(wait + Math.random() * wait);
-    wait = Math.min(wait * 2, 50);
+    await sleep(backoffMs(LOCK_BACKOFF, attempt, Math.random));
   }
 }
 

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, OrchestraError } from '../errors.js';
 import { CONFIG_FILE } from '../core/workers.js';
 
 /** Where everything of one workspace lives. Every I/O function takes one of these (or a cwd to find it). */
@@ -82,7 +82,31 @@ export function locateWorkspace(cwd: string): Workspace {
   if (!existsSync(ws.configPath)) {
     throw new NotFoundError(`no ${CONFIG_FILE} at ${git.main}: run \`orchestra init\` to make this repository a workspace`);
   }
+  refuseLinkedState(ws);
   return ws;
+}
+
+/**
+ * `.orchestra/state/` must be a real folder: a symbolic link there (committed by anyone with push access) would
+ * send every state write (cursor, alerts, logs, locks) to wherever it points, outside the repository.
+ */
+export function refuseLinkedState(ws: Workspace): void {
+  let st;
+  try {
+    st = lstatSync(ws.stateDir);
+  } catch {
+    return; // not made yet: it is created as a folder
+  }
+  if (!st.isSymbolicLink()) return;
+  let target = '?';
+  try {
+    target = readlinkSync(ws.stateDir);
+  } catch {
+    /* unreadable link: still refused */
+  }
+  throw new OrchestraError(
+    `${rel(ws, ws.stateDir)} is a symbolic link (to ${JSON.stringify(target).slice(1, -1).slice(0, 200)}): orchestra's local state must stay inside the repository; remove the link (\`git rm .orchestra/state\` if it is committed), then run the command again`,
+  );
 }
 
 /** `/`-separated path relative to the workspace root, as git and docs show it. */

@@ -1,17 +1,25 @@
 /**
- * Every doc orchestra writes goes through here, whoever asks (CLI, HTTP API, daemon): the file is created
- * exclusively, any edits to other docs applied, and all of it committed as one commit of exactly those paths,
- * under the write lock, so the daemon never sees it uncommitted.
+ * Every doc orchestra writes goes through here, whoever asks (CLI, HTTP API, demo, daemon): new files are created
+ * exclusively, edits to other docs applied, and all of it committed as one commit of exactly those paths, under
+ * the write lock, so the daemon never sees it uncommitted. On failure nothing is left half-done.
  */
-import { unlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { planAction, type ActionRequest, type DocEdit, type Plan, type PlannedDoc, type Refusal } from '../core/actions.js';
 import type { Doc, DocType, OrderStatus, Outcome, Priority } from '../core/doc.js';
-import { frontmatterOf } from '../core/doc.js';
-import { generateId } from '../core/ids.js';
+import { bodyProblem, frontmatterOf } from '../core/doc.js';
+import { UsageError } from '../errors.js';
+import { generateId, withFreshTail, type Random } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
-import { createDocFile, updateDocKey } from './docs.js';
+import { createDocFile } from './docs.js';
+import { setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
+import { loadWorkspace } from './load.js';
 import { rel, type Workspace } from './workspace.js';
+
+/** Randomness for ids: crypto-backed, so two processes started in the same millisecond still differ. */
+export const cryptoRandom: Random = () => randomInt(0, 2 ** 32) / 2 ** 32;
 
 export interface NewDoc {
   type: DocType;
@@ -33,10 +41,8 @@ export interface WriteOptions {
   /** Who acts (Orchestra-Actor); defaults to `from`. */
   actor?: string;
   now?: Date;
-  /** Frontmatter edits to other docs, committed with the new one (e.g. the order a report settles). */
+  /** Frontmatter edits to other docs, committed with the new one. */
   edits?: { abs: string; key: string; value: string }[];
-  /** Commit verb when it is not the doc's type (`start`, `cancel`). */
-  verb?: string;
 }
 
 export interface Written {
@@ -46,108 +52,70 @@ export interface Written {
   doc: Omit<Doc, 'path' | 'archived' | 'body' | 'createdInferred'> & { path: string };
 }
 
+/** What applying a plan did: the docs it created (ids as written) and the commit. */
+export interface Applied {
+  commit: string;
+  /** The plan's main doc, with its id as written (a clash on disk gets a fresh random tail). */
+  doc: string;
+  written: Written[];
+  edited: string[];
+}
+
 function authorFor(actor: string): string | undefined {
   return actor === 'lead' ? undefined : actor;
 }
 
-/** Writes a new doc (and optional edits to others) and commits exactly those files. */
-export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
-  const now = opts.now ?? new Date();
-  const actor = opts.actor ?? input.from;
-  return git.withWriteLock(async () => {
-    const [written] = createDocFiles(ws, [input], now);
-    const { id, doc } = written;
-    const docAbs = path.join(ws.root, written.path);
-
-    const backups: { abs: string; text: string }[] = [];
-    try {
-      for (const e of opts.edits ?? []) {
-        backups.push({ abs: e.abs, text: readFileSync(e.abs, 'utf8') });
-        updateDocKey(e.abs, e.key, e.value);
-      }
-      const paths = [written.path, ...(opts.edits ?? []).map((e) => rel(ws, e.abs))];
-      const commit = await git.commitPaths({
-        paths,
-        subject: subjectOf(opts.verb ?? input.type, input.worker, doc.title),
-        doc: id,
-        actor,
-        authorName: authorFor(actor),
-      });
-      return { ...written, commit };
-    } catch (e) {
-      // Nothing half-done: the new file goes, edited files get their old text back; unless another process's
-      // commit took them meanwhile (`git commit -a`): what a commit holds is never deleted or rewound.
-      if ((await git.inHead([written.path])).has(written.path)) throw e;
-      try {
-        unlinkSync(docAbs);
-      } catch {
-        /* ignore */
-      }
-      for (const b of backups.reverse()) writeFileSync(b.abs, b.text);
-      throw e;
-    }
-  }, `${input.type} ${input.worker}`);
+function plannedOf(input: NewDoc, now: Date, random: Random): PlannedDoc {
+  const title = input.title.trim();
+  return {
+    id: generateId(input.type, title, now, random),
+    type: input.type,
+    title,
+    from: input.from,
+    to: input.to,
+    worker: input.worker,
+    priority: input.priority ?? 'medium',
+    status: input.type === 'order' ? (input.status ?? 'pending') : undefined,
+    re: input.re,
+    after: input.after ?? [],
+    outcome: input.type === 'report' ? (input.outcome ?? 'completed') : undefined,
+    tags: input.tags ?? [],
+    created: isoTime(now),
+    body: input.body ?? '',
+  };
 }
 
-/** Changes an existing doc's frontmatter key and commits that file alone. */
-export async function editDoc(
-  ws: Workspace,
-  git: Git,
-  target: { abs: string; id: string; worker: string; title: string },
-  key: string,
-  value: string,
-  opts: { actor: string; verb: string; also?: Record<string, string> },
-): Promise<string> {
-  return git.withWriteLock(async () => {
-    const before = readFileSync(target.abs, 'utf8');
-    updateDocKey(target.abs, key, value);
-    for (const [k, v] of Object.entries(opts.also ?? {})) updateDocKey(target.abs, k, v);
-    try {
-      return await git.commitPaths({
-        paths: [rel(ws, target.abs)],
-        subject: subjectOf(opts.verb, target.worker, target.id),
-        doc: target.id,
-        actor: opts.actor,
-        authorName: authorFor(opts.actor),
-      });
-    } catch (e) {
-      writeFileSync(target.abs, before);
-      throw e;
+/** Creates one planned doc's file exclusively; a taken name gets a fresh random tail (20 tries). */
+function createPlanned(ws: Workspace, p: PlannedDoc, random: Random): Written {
+  let id = p.id;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = { ...p, id, status: p.type === 'order' ? (p.status ?? 'pending') : undefined, outcome: p.type === 'report' ? (p.outcome ?? 'completed') : undefined };
+    const abs = createDocFile(ws, p.worker, id, frontmatterOf(base), p.body);
+    if (abs) {
+      const { body: _body, ...doc } = base;
+      return { id, path: rel(ws, abs), commit: '', doc: { ...doc, path: rel(ws, abs) } };
     }
-  }, `${opts.verb} ${target.id}`);
+    id = withFreshTail(p.id, random);
+  }
+  throw new Error('could not find a free doc id after 20 attempts');
 }
 
 /**
  * Creates new doc files (each exclusively and atomically), without committing them. The caller holds the write
- * lock and commits them, or removes them with `removeDocFiles` when that fails.
+ * lock and commits them, or undoes them with `undoCreated` when that fails.
  */
-export function createDocFiles(ws: Workspace, inputs: readonly NewDoc[], now: Date): Written[] {
-  const created = isoTime(now);
+export function createDocFiles(ws: Workspace, inputs: readonly NewDoc[], now: Date, random: Random = cryptoRandom): Written[] {
+  return createAll(ws, inputs.map((i) => plannedOf(i, now, random)), random);
+}
+
+function createAll(ws: Workspace, planned: readonly PlannedDoc[], random: Random): Written[] {
   const written: Written[] = [];
   try {
-    for (const input of inputs) {
-      const base = {
-        type: input.type,
-        title: input.title.trim(),
-        from: input.from,
-        to: input.to,
-        priority: input.priority ?? 'medium',
-        status: input.type === 'order' ? (input.status ?? 'pending') : undefined,
-        re: input.re,
-        after: input.after ?? [],
-        outcome: input.type === 'report' ? (input.outcome ?? 'completed') : undefined,
-        tags: input.tags ?? [],
-        created,
-        worker: input.worker,
-      };
-      let id = '';
-      let abs: string | false = false;
-      for (let attempt = 0; attempt < 20 && !abs; attempt++) {
-        id = generateId(input.type, base.title, now);
-        abs = createDocFile(ws, input.worker, id, frontmatterOf({ ...base, id }), input.body ?? '');
-      }
-      if (!abs) throw new Error('could not find a free doc id after 20 attempts');
-      written.push({ id, path: rel(ws, abs), commit: '', doc: { ...base, id, path: rel(ws, abs) } });
+    for (const p of planned) {
+      // The body is the one field frontmatterOf does not see; what the reader would refuse is not written.
+      const badBody = bodyProblem(p.body);
+      if (badBody) throw new UsageError(`the body ${badBody}`);
+      written.push(createPlanned(ws, p, random));
     }
   } catch (e) {
     removeDocFiles(ws, written);
@@ -166,6 +134,162 @@ export function removeDocFiles(ws: Workspace, written: readonly Written[]): void
   }
 }
 
+/**
+ * The one rollback of new docs after a failed commit: removes those no commit took, and unstages them when the
+ * caller staged them itself (`commitPaths` unstages its own). What HEAD holds is never deleted: another process's
+ * `git commit -a` may have taken it meanwhile. Returns the docs that stayed.
+ */
+export async function undoCreated(ws: Workspace, git: Git, written: readonly Written[], opts: { unstage?: boolean } = {}): Promise<Written[]> {
+  const kept = await git.inHead(written.map((w) => w.path));
+  const gone = written.filter((w) => !kept.has(w.path));
+  if (opts.unstage && gone.length) await git.unstage(gone.map((w) => w.path));
+  removeDocFiles(ws, gone);
+  return written.filter((w) => kept.has(w.path));
+}
+
+/**
+ * One action from start to commit, for callers with no state of their own (the demo, the MCP server): reads the
+ * live docs, plans with the one set of actions, and applies the plan, all under the write lock, so no other
+ * orchestra writer changes the docs between the check and the write. A refusal comes back for the caller to show
+ * its own way (exit code, HTTP status, tool error).
+ */
+export async function performAction(
+  ws: Workspace,
+  git: Git,
+  actor: string,
+  request: ActionRequest,
+  opts: { now?: Date; random?: Random } = {},
+): Promise<{ ok: true; applied: Applied; plan: Plan } | { ok: false; refusal: Refusal }> {
+  const random = opts.random ?? cryptoRandom;
+  return git.withWriteLock(async () => {
+    const loaded = await loadWorkspace(ws, { git, liveOnly: true });
+    const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
+    if (!d.ok) return d;
+    return { ok: true as const, plan: d.plan, applied: await applyLocked(ws, git, d.plan, random) };
+  }, `${request.action} as ${actor}`);
+}
+
+/**
+ * Applies a plan from `core/actions.ts`: creates its docs, edits the others, and commits exactly those paths as
+ * the plan's actor, all under the write lock. On failure every file is as it was.
+ */
+export async function applyPlan(ws: Workspace, git: Git, plan: Plan, opts: { random?: Random } = {}): Promise<Applied> {
+  return git.withWriteLock(() => applyLocked(ws, git, plan, opts.random ?? cryptoRandom), `${plan.action} ${plan.subject.worker}`);
+}
+
+async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, random: Random): Promise<Applied> {
+  const written = createAll(ws, plan.create, random);
+  let backups: Backups = new Map();
+  try {
+    backups = writeFiles(ws, plan.edits.map((e) => editedText(ws, e)));
+    const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
+    const doc = renamed.get(plan.doc) ?? plan.doc;
+    const { verb, worker, title } = plan.subject;
+    const commit = await git.commitPaths({
+      paths: [...written.map((w) => w.path), ...plan.edits.map((e) => e.path)],
+      subject: subjectOf(verb, worker, title),
+      doc,
+      actor: plan.actor,
+      authorName: authorFor(plan.actor),
+    });
+    for (const w of written) w.commit = commit;
+    return { commit, doc, written, edited: plan.edits.map((e) => e.id) };
+  } catch (e) {
+    const kept = await undoCreated(ws, git, written);
+    // A new doc another commit already took stays, and so do the edits that commit holds with it.
+    if (!kept.length) restoreFiles(ws, backups);
+    throw e;
+  }
+}
+
+/** A file's new content, or `undefined` to remove it. */
+export interface FileChange {
+  /** Workspace-relative, `/`-separated. */
+  path: string;
+  text: string | undefined;
+}
+
+/** What each changed path held before (`undefined`: it did not exist), to put back on failure. */
+export type Backups = Map<string, Buffer | undefined>;
+
+/**
+ * The one writer under every commit here: writes (atomically, temp file + rename, so a reader never sees half a
+ * file) or removes each path, remembering what was there. If one fails, those already done are put back.
+ */
+export function writeFiles(ws: Workspace, changes: readonly FileChange[]): Backups {
+  const backups: Backups = new Map();
+  try {
+    for (const c of changes) {
+      const abs = path.join(ws.root, c.path);
+      if (!backups.has(c.path)) backups.set(c.path, existsSync(abs) ? readFileSync(abs) : undefined);
+      if (c.text === undefined) {
+        rmSync(abs, { force: true });
+        continue;
+      }
+      mkdirSync(path.dirname(abs), { recursive: true });
+      const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+      writeFileSync(tmp, c.text);
+      renameSync(tmp, abs);
+    }
+  } catch (e) {
+    restoreFiles(ws, backups);
+    throw e;
+  }
+  return backups;
+}
+
+export function restoreFiles(ws: Workspace, backups: Backups): void {
+  for (const [rel, old] of backups) {
+    const abs = path.join(ws.root, rel);
+    try {
+      if (old === undefined) rmSync(abs, { force: true });
+      else {
+        mkdirSync(path.dirname(abs), { recursive: true });
+        writeFileSync(abs, old);
+      }
+    } catch {
+      /* best effort: the others are still put back */
+    }
+  }
+}
+
+/**
+ * Writes and removes files, then commits exactly those paths (`orchestra.yaml` and prompts from `init` and
+ * `worker add|remove`). The caller holds the write lock. On failure every file is as it was and nothing is staged.
+ */
+export async function commitFilesLocked(ws: Workspace, git: Git, changes: readonly FileChange[], commit: Omit<CommitRequest, 'paths'>): Promise<string> {
+  const backups = writeFiles(ws, changes);
+  try {
+    return await git.commitPaths({ ...commit, paths: changes.map((c) => c.path) });
+  } catch (e) {
+    restoreFiles(ws, backups);
+    throw e;
+  }
+}
+
+/** `commitFilesLocked` under the write lock. */
+export async function commitFiles(ws: Workspace, git: Git, changes: readonly FileChange[], commit: Omit<CommitRequest, 'paths'>): Promise<string> {
+  return git.withWriteLock(() => commitFilesLocked(ws, git, changes, commit), commit.subject);
+}
+
+function editedText(ws: Workspace, e: DocEdit): FileChange {
+  let text = readFileSync(path.join(ws.root, e.path), 'utf8');
+  for (const [key, value] of Object.entries(e.set)) text = setFrontmatterKey(text, key, value);
+  return { path: e.path, text };
+}
+
+/**
+ * Writes one doc with no rules checked: the daemon side's writer (test fixtures and benchmarks write the daemon's
+ * docs with it). Callers acting for a person or an agent go through `core/actions.ts` and `applyPlan` instead.
+ */
+export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
+  const planned = plannedOf(input, opts.now ?? new Date(), cryptoRandom);
+  const edits: DocEdit[] = (opts.edits ?? []).map((e) => ({ id: path.basename(e.abs, '.md'), path: rel(ws, e.abs), set: { [e.key]: e.value } }));
+  const change = { actor: opts.actor ?? input.from, doc: planned.id, create: [planned], edits, subject: { verb: input.type, worker: input.worker, title: planned.title } };
+  const applied = await git.withWriteLock(() => applyLocked(ws, git, change, cryptoRandom), `${input.type} ${input.worker}`);
+  return applied.written[0];
+}
+
 /** The commit request for a batch of new docs: the first one's subject with "(+N more)", a trailer for each. */
 export function batchCommit(written: readonly Written[], actor: string): CommitRequest {
   const first = written[0].doc;
@@ -178,28 +302,4 @@ export function batchCommit(written: readonly Written[], actor: string): CommitR
     actor,
     authorName: authorFor(actor),
   };
-}
-
-/**
- * Writes several new docs and commits them all in one commit (the daemon's batches: a burst of reports gets its
- * reactions in one commit, not one each). The caller must hold the write lock (`git.withWriteLock`); on failure
- * every file written here is removed and nothing stays staged.
- */
-export async function writeDocsLocked(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
-  if (!inputs.length) return [];
-  const written = createDocFiles(ws, inputs, opts.now ?? new Date());
-  try {
-    const commit = await git.commitPaths(batchCommit(written, opts.actor));
-    for (const w of written) w.commit = commit;
-    return written;
-  } catch (e) {
-    const kept = await git.inHead(written.map((w) => w.path));
-    removeDocFiles(ws, written.filter((w) => !kept.has(w.path)));
-    throw e;
-  }
-}
-
-/** `writeDocsLocked` under the write lock. */
-export async function writeDocs(ws: Workspace, git: Git, inputs: readonly NewDoc[], opts: { actor: string; now?: Date }): Promise<Written[]> {
-  return git.withWriteLock(() => writeDocsLocked(ws, git, inputs, opts), `${inputs.length} docs`);
 }

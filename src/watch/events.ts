@@ -7,7 +7,7 @@ import { conflictJson, type Conflict, type ConflictJson } from '../core/conflict
 export type { ConflictJson };
 import type { Doc } from '../core/doc.js';
 import { inboxOf, type Derived } from '../core/state.js';
-import { docJson, type DocJson } from '../cli/format.js';
+import { docJson, inboxJson, type DocJson } from '../core/json.js';
 
 export interface Snapshot {
   /** State of every order addressed to the worker. */
@@ -81,17 +81,6 @@ export function diffConflicts(worker: string, prev: ReadonlyMap<string, Conflict
 }
 
 export function summaryOf(worker: string, docs: readonly Doc[], derived: Derived, conflicts: readonly Conflict[], at: string): WatchEvent {
-  const inbox = inboxOf(worker, docs, derived);
-  const j = (d: Doc) => docJson(d, derived);
-  return {
-    event: 'summary',
-    at,
-    worker,
-    ready: inbox.ready.map(j),
-    waiting: inbox.waiting.map(j),
-    inProgress: inbox.inProgress.map(j),
-    blocked: inbox.blocked.map(j),
-    answers: inbox.answers.map(j),
-    conflicts: conflicts.map(conflictJson),
-  };
+  const { ready, waiting, inProgress, blocked, answers } = inboxJson(inboxOf(worker, docs, derived), derived);
+  return { event: 'summary', at, worker, ready, waiting, inProgress, blocked, answers, conflicts: conflicts.map(conflictJson) };
 }

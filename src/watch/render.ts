@@ -1,13 +1,16 @@
 /** The watchdog's events for people: a short block each, always ending with the command that shows it in full. */
 import pc from 'picocolors';
 import { colorState, priorityMark } from '../cli/format.js';
-import type { DocJson } from '../cli/format.js';
+import type { DocJson } from '../core/json.js';
 import type { ConflictJson, WatchEvent } from './events.js';
+import { safeLine } from '../cli/terminal.js';
 
 const WIDTH = 78;
 
+/** Cuts doc-borne or git-borne text to `n` columns, its control characters shown rather than obeyed. */
 function fit(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`;
+  const t = safeLine(s);
+  return t.length <= n ? t : `${t.slice(0, Math.max(0, n - 1))}…`;
 }
 
 function rule(label: string, at: string): string {
@@ -23,14 +26,14 @@ function docRow(d: DocJson, extra = ''): string[] {
 function whereText(c: ConflictJson): string[] {
   return c.changes.map((x) => {
     const where = x.where === 'worktree' ? `uncommitted in ${x.ref}` : `commit ${x.ref.slice(0, 7)}${x.branch ? ` on ${x.branch}` : ''}${x.where === 'trailer' ? ' (order in progress)' : ''}`;
-    return pc.dim(`      ${x.worker}: ${fit(where, 60)}`);
+    return pc.dim(`      ${safeLine(x.worker)}: ${fit(where, 60)}`);
   });
 }
 
 function conflictHead(c: ConflictJson): string {
   return c.kind === 'overlap'
-    ? `${pc.red('overlap')} ${c.file}: ${c.workers.join(' and ')}`
-    : `${pc.yellow('out of scope')} ${c.file}: ${c.workers[0]}${c.workers[1] ? ` (${c.workers[1]}'s scope)` : ''}`;
+    ? `${pc.red('overlap')} ${safeLine(c.file)}: ${safeLine(c.workers.join(' and '))}`
+    : `${pc.yellow('out of scope')} ${safeLine(c.file)}: ${safeLine(c.workers[0])}${c.workers[1] ? ` (${safeLine(c.workers[1])}'s scope)` : ''}`;
 }
 
 export function renderEvent(ev: WatchEvent): string {
@@ -42,7 +45,7 @@ export function renderEvent(ev: WatchEvent): string {
       ];
       if (ev.inProgress.length) lines.push(pc.bold('In progress'), ...ev.inProgress.flatMap((d) => docRow(d)));
       if (ev.ready.length) lines.push(pc.bold('Ready, by priority'), ...ev.ready.flatMap((d) => docRow(d)));
-      if (ev.waiting.length) lines.push(pc.bold('Waiting'), ...ev.waiting.flatMap((d) => docRow(d, pc.yellow(`  waits on ${(d.waitingOn ?? []).join(', ')}`))));
+      if (ev.waiting.length) lines.push(pc.bold('Waiting'), ...ev.waiting.flatMap((d) => docRow(d, pc.yellow(`  waits on ${safeLine((d.waitingOn ?? []).join(', '))}`))));
       if (ev.blocked.length) lines.push(pc.bold('Blocked'), ...ev.blocked.flatMap((d) => docRow(d)));
       if (ev.answers.length) lines.push(pc.bold('Unread answers'), ...ev.answers.flatMap((d) => docRow(d)));
       if (ev.conflicts.length) lines.push(pc.bold('Conflicts'), ...ev.conflicts.flatMap((c) => [`  ${conflictHead(c)}`, ...whereText(c)]));
@@ -52,13 +55,13 @@ export function renderEvent(ev: WatchEvent): string {
       return [
         rule(`new order${ev.doc.priority === 'high' ? ' (high)' : ''}`, ev.at),
         pc.bold(fit(ev.doc.title, WIDTH)),
-        `from ${ev.doc.from} · ${ev.doc.priority} · ${colorState(ev.doc.state)}${ev.doc.waitingOn?.length ? pc.yellow(` on ${ev.doc.waitingOn.join(', ')}`) : ''}`,
+        `from ${safeLine(ev.doc.from)} · ${ev.doc.priority} · ${colorState(ev.doc.state)}${ev.doc.waitingOn?.length ? pc.yellow(` on ${safeLine(ev.doc.waitingOn.join(', '))}`) : ''}`,
         pc.cyan(ev.show),
       ].join('\n');
     case 'answer':
-      return [rule('answer', ev.at), pc.bold(fit(ev.doc.title, WIDTH)), `from ${ev.doc.from}${ev.doc.re ? ` · re ${ev.doc.re}` : ''}`, pc.cyan(ev.show)].join('\n');
+      return [rule('answer', ev.at), pc.bold(fit(ev.doc.title, WIDTH)), safeLine(`from ${ev.doc.from}${ev.doc.re ? ` · re ${ev.doc.re}` : ''}`), pc.cyan(ev.show)].join('\n');
     case 'status':
-      return [rule('status', ev.at), fit(ev.title, WIDTH), `${ev.from ?? '-'} → ${colorState(ev.to)}`, pc.cyan(ev.show)].join('\n');
+      return [rule('status', ev.at), fit(ev.title, WIDTH), `${safeLine(ev.from ?? '-')} → ${colorState(ev.to)}`, pc.cyan(ev.show)].join('\n');
     case 'conflict':
       return [
         rule(ev.resolved ? 'conflict gone' : 'conflict', ev.at),

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { alertJson, openAlerts, readAlerts, type Alert } from '../../store/alerts.js';
+import { alertJson } from '../../core/json.js';
+import { openAlerts, readAlerts, type Alert } from '../../store/alerts.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 function levelOf(a: Alert): string {
   const l = a.level.padEnd(8);
@@ -26,7 +28,7 @@ export const registerAlertsCommand: Register = (program, ctx) => {
         return;
       }
       for (const a of list) {
-        c.io.out(`${pc.dim(a.at.slice(0, 19).replace('T', ' '))}  ${levelOf(a)} ${a.kind.padEnd(15)} ${a.message}${a.resolved ? pc.dim(' (resolved)') : ''}`);
+        c.io.out(`${pc.dim(a.at.slice(0, 19).replace('T', ' '))}  ${levelOf(a)} ${safeLine(a.kind).padEnd(15)} ${safeLine(a.message)}${a.resolved ? pc.dim(' (resolved)') : ''}`);
       }
     });
 };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { archiveSettled } from '../../store/archive.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 export const registerArchiveCommand: Register = (program, ctx) => {
   program
@@ -20,7 +21,7 @@ export const registerArchiveCommand: Register = (program, ctx) => {
         c.io.err(`nothing to archive: no settled thread older than ${formatDuration(c.config.archiveAfterMs)}`);
         return;
       }
-      for (const m of r.moves) c.io.out(`${m.from} -> ${m.to}`);
+      for (const m of r.moves) c.io.out(safeLine(`${m.from} -> ${m.to}`));
       c.io.err(`${opts.dryRun ? 'would move' : 'moved'} ${r.moves.length} doc${r.moves.length === 1 ? '' : 's'} of ${r.threads} thread${r.threads === 1 ? '' : 's'}${r.commit ? ` (commit ${r.commit})` : ''}`);
     });
 };

@@ -4,13 +4,15 @@ import { conflictJson, conflictsOf, describeChange, type Conflict } from '../../
 import { collectBranchChanges } from '../../store/changes.js';
 import { refreshHealth } from '../../store/health.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 export function conflictLines(c: Conflict): string[] {
   const head =
     c.kind === 'overlap'
-      ? `${pc.red('overlap')}  ${pc.bold(c.file)}  ${c.workers.join(' × ')}`
-      : `${pc.yellow('scope')}    ${pc.bold(c.file)}  ${c.workers[0]} outside its scope${c.workers[1] ? ` (${c.workers[1]}'s)` : ''}`;
-  return [head, ...c.changes.map((x) => `  ${x.worker.padEnd(14)} ${pc.dim(describeChange(x))}`)];
+      ? `${pc.red('overlap')}  ${pc.bold(safeLine(c.file))}  ${c.workers.join(' × ')}`
+      : `${pc.yellow('scope')}    ${pc.bold(safeLine(c.file))}  ${c.workers[0]} outside its scope${c.workers[1] ? ` (${c.workers[1]}'s)` : ''}`;
+  // File names and refs come from git: anyone with push access chooses them.
+  return [head, ...c.changes.map((x) => `  ${x.worker.padEnd(14)} ${pc.dim(safeLine(describeChange(x)))}`)];
 }
 
 export const registerConflictsCommand: Register = (program, ctx) => {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../../errors.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import type { Register } from '../program.js';
+import { handleStopSignals } from '../signals.js';
+import { safeLine } from '../terminal.js';
 
 export const registerDaemonCommand: Register = (program, ctx) => {
   program
@@ -14,7 +16,7 @@ export const registerDaemonCommand: Register = (program, ctx) => {
       'after',
       `
 Logs: a line per event on stderr, and JSON lines in .orchestra/state/logs/daemon.jsonl.
-One daemon per workspace (lock: .orchestra/state/daemon.pid). Ctrl-C finishes the reaction in hand and exits 0.
+One daemon per workspace (lock: .orchestra/state/daemon.pid). Ctrl-C finishes the reaction in hand and exits 0; a second Ctrl-C exits at once.
 
 Example:
   $ orchestra daemon
@@ -24,16 +26,13 @@ Example:
       const c = ctx(cmd);
       const brain = opts.brain ?? c.config.brain.kind;
       if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
-      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(line) });
-      const onSignal = () => void handle.stop();
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
+      const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {
         await handle.ready;
         await handle.done;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals.dispose();
       }
       if (opts.once && handle.stats().errors > 0) process.exitCode = EXIT.runtime;
     });

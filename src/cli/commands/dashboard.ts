@@ -1,20 +1,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../../dashboard/server.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
-
-/** Resolves on the first SIGINT or SIGTERM, so the server closes cleanly (watchers, streams, sockets). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
+import { handleStopSignals } from '../signals.js';
 
 export const registerDashboardCommand: Register = (program, ctx) => {
   program
@@ -25,10 +14,16 @@ export const registerDashboardCommand: Register = (program, ctx) => {
     .addHelpText('after', '\nExample:\n  $ orchestra dashboard --port 25501\n  $ curl http://127.0.0.1:25501/api/workers')
     .action(async (opts: { port: number; host: string }, cmd: Command) => {
       const c = ctx(cmd);
-      const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(l) });
-      c.io.out(c.json ? JSON.stringify({ url: d.url, port: d.port }) : `dashboard: ${d.url}`);
-      if (!c.json) c.io.err('press Ctrl-C to stop');
-      await untilSignal();
-      await d.close();
+      // Installed first, so a Ctrl-C during start-up still closes what was opened.
+      const signals = handleStopSignals(() => undefined, (l) => c.io.err(l));
+      try {
+        const d = await startDashboard(c.ws, { port: opts.port, host: opts.host, config: c.config, git: c.git, log: (l) => c.io.err(safeLine(l)) });
+        c.io.out(c.json ? JSON.stringify({ url: d.url, port: d.port }) : `dashboard: ${d.url}`);
+        if (!c.json) c.io.err('press Ctrl-C to stop');
+        await signals.received;
+        await d.close();
+      } finally {
+        signals.dispose();
+      }
     });
 };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Register } from '../program.js';
 import { numberOption, portOption } from '../options.js';
+import { handleStopSignals } from '../signals.js';
 
 const speedOf = numberOption('--speed', { hint: '2 = twice as fast, 0 = no pauses' });
 
@@ -29,18 +30,13 @@ Examples:
       const c = ctx(cmd);
       const { runDemo } = await import('../../demo/run.js');
       const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      if (opts.keep) {
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      }
+      const signals = opts.keep ? handleStopSignals(() => abort.abort(), (l) => c.io.err(l)) : undefined;
       try {
         // With --json the account is left out and one JSON value sums the run up.
         const r = await runDemo({ dir: opts.dir, speed: opts.speed, keep: !!opts.keep, port: opts.port, host: opts.host, out: c.json ? () => {} : (l) => c.io.out(l), signal: abort.signal });
         if (c.json) c.io.out(JSON.stringify({ root: r.root, kept: r.kept, url: r.url, orders: r.played.orders, doubts: r.played.doubts, escalations: r.played.escalations, conflicts: r.conflicts, metrics: r.metrics }));
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals?.dispose();
       }
     });
 };

@@ -12,9 +12,10 @@ import { EXIT, formatProblem } from '../../errors.js';
 import { readConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
 import { Git } from '../../store/git.js';
-import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
+import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
-import { isAlive } from '../../store/lock.js';
+import { holderState } from '../../store/process.js';
+import { safeLine } from '../terminal.js';
 
 export interface Check {
   /** Short stable name: node, git, identity, config, dependencies, prompts, docs, state, daemon, brain, remote. */
@@ -52,7 +53,7 @@ function firstLine(s: string): string {
 }
 
 /** The pid in `.orchestra/state/daemon.pid` (JSON lock or a bare number), if any. */
-function daemonLock(ws: Workspace): { pid: number; host?: string } | undefined {
+function daemonLock(ws: Workspace): { pid: number; host?: string; start?: string } | undefined {
   let text: string;
   try {
     text = readFileSync(path.join(ws.stateDir, 'daemon.pid'), 'utf8').trim();
@@ -61,8 +62,8 @@ function daemonLock(ws: Workspace): { pid: number; host?: string } | undefined {
   }
   if (/^\d+$/.test(text)) return { pid: Number(text) };
   try {
-    const j = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    if (typeof j.pid === 'number') return { pid: j.pid, host: typeof j.host === 'string' ? j.host : undefined };
+    const j = JSON.parse(text) as { pid?: unknown; host?: unknown; start?: unknown };
+    if (typeof j.pid === 'number') return { pid: j.pid, host: typeof j.host === 'string' ? j.host : undefined, start: typeof j.start === 'string' ? j.start : undefined };
   } catch {
     /* unreadable: reported below */
   }
@@ -186,6 +187,12 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
 }
 
 function stateCheck(ws: Workspace): Check {
+  try {
+    refuseLinkedState(ws);
+  } catch (e) {
+    // Nothing is written through the link, not even the probe below.
+    return { name: 'state', ok: false, message: (e as Error).message.replace(/; remove the link.*$/, ''), fix: 'remove the link (`git rm .orchestra/state` if it is committed) so orchestra makes a real folder there' };
+  }
   const probe = path.join(ws.stateDir, `.doctor-${process.pid}`);
   try {
     mkdirSync(ws.stateDir, { recursive: true });
@@ -208,8 +215,11 @@ function daemonCheck(ws: Workspace): Check {
   if (!lock) return { name: 'daemon', ok: true, message: 'daemon not running (start it with `orchestra up` or `orchestra daemon`)' };
   if (Number.isNaN(lock.pid)) return { name: 'daemon', ok: false, message: '.orchestra/state/daemon.pid is unreadable', fix: 'stop any daemon, delete .orchestra/state/daemon.pid, and start it again' };
   if (lock.host && lock.host !== hostname()) return { name: 'daemon', ok: true, message: `daemon running on ${lock.host} (pid ${lock.pid})` };
-  if (isAlive(lock.pid)) return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
-  return { name: 'daemon', ok: false, message: `the daemon died (pid ${lock.pid} is gone, its lock remains)`, fix: 'start it again with `orchestra up` or `orchestra daemon` (it takes the stale lock over); its log is in .orchestra/state/logs/' };
+  // The same test the daemon's start applies to take a stale lock over, so the two never disagree.
+  const holder = holderState(lock.pid, lock.start);
+  if (holder === 'alive') return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
+  const why = holder === 'reused' ? `pid ${lock.pid} now belongs to another process` : `pid ${lock.pid} is gone`;
+  return { name: 'daemon', ok: false, message: `the daemon died (${why}, its lock remains)`, fix: 'start it again with `orchestra up` or `orchestra daemon` (it takes the stale lock over); its log is in .orchestra/state/logs/' };
 }
 
 async function remoteCheck(ws: Workspace, remote: string, branch: string): Promise<Check> {
@@ -243,7 +253,7 @@ export const registerDoctorCommand: Register = (program, ctx) => {
         const width = Math.max(...checks.map((x) => x.name.length));
         for (const x of checks) {
           const mark = x.ok ? pc.green('✔') : pc.red('✖');
-          c.io.out(`${mark} ${x.name.padEnd(width)}  ${x.message}${x.fix ? ` ${pc.yellow('→ fix:')} ${x.fix}` : ''}`);
+          c.io.out(`${mark} ${x.name.padEnd(width)}  ${safeLine(x.message)}${x.fix ? ` ${pc.yellow('→ fix:')} ${safeLine(x.fix)}` : ''}`);
         }
         const failed = checks.filter((x) => !x.ok).length;
         c.io.out(failed ? pc.red(`${failed} check${failed === 1 ? '' : 's'} failed`) : pc.green('ready'));

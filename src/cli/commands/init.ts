@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchemas, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
 import { SEED_WORKERS, SCHEMA_PATH, configTemplate, promptTemplate, type WorkerSeed } from '../../core/templates.js';
 import { UsageError } from '../../errors.js';
 import { Git } from '../../store/git.js';
+import { commitFiles } from '../../store/write.js';
 import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
 
@@ -75,30 +76,16 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
     // A prompt someone already wrote is theirs: only --force replaces it.
     if (opts.force || !existsSync(path.join(ws.root, rel))) files.push([rel, promptTemplate(w)]);
   }
-  // What was there before (with --force), so a failed commit puts everything back as it was.
-  const before = new Map(files.map(([rel]) => [rel, existsSync(path.join(ws.root, rel)) ? readFileSync(path.join(ws.root, rel)) : undefined]));
-  for (const [rel, text] of files) {
-    const abs = path.join(ws.root, rel);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, text);
-  }
   for (const w of workers) mkdirSync(path.join(ws.docsDir, w.name), { recursive: true });
   mkdirSync(ws.stateDir, { recursive: true });
   const git = new Git(ws.root, ws.gitDir);
-  let commit: string;
-  try {
-    commit = await git.withWriteLock(() =>
-      git.commitPaths({ paths: files.map(([p]) => p), subject: `orchestra: init lead: set up ${workers.length} workers`, doc: 'init', actor: 'lead' }),
-    );
-  } catch (e) {
-    // Nothing half-done: a second `init` after fixing the cause (say, git's identity) must not find a workspace.
-    for (const [rel, old] of before) {
-      const abs = path.join(ws.root, rel);
-      if (old === undefined) rmSync(abs, { force: true });
-      else writeFileSync(abs, old);
-    }
-    throw e;
-  }
+  // Nothing half-done: a failed commit puts back what was there (with --force), so a second `init` after fixing
+  // the cause (say, git's identity) does not find a workspace.
+  const commit = await commitFiles(ws, git, files.map(([p, text]) => ({ path: p, text })), {
+    subject: `orchestra: init lead: set up ${workers.length} workers`,
+    doc: 'init',
+    actor: 'lead',
+  });
   return { ws, workers: workers.map((w) => w.name), files: files.map(([p]) => p), commit, createdRepo };
 }
 

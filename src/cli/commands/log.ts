@@ -10,6 +10,7 @@ import { isValidId } from '../../core/ids.js';
 import { locateDoc, readDocFile } from '../../store/docs.js';
 import { rel } from '../../store/workspace.js';
 import { shortDate } from '../format.js';
+import { safeLine } from '../terminal.js';
 
 /** `--since 7d` or a date. */
 export function parseSince(v: string, now = Date.now()): Date {
@@ -69,9 +70,11 @@ Example:
       if (!entries.length) c.io.err('no activity yet');
       // Two lines per entry keep the timeline inside 80 columns whatever the ids.
       for (const e of entries) {
-        const who = e.actor === e.worker || e.worker === 'lead' ? e.actor : `${e.actor} → ${e.worker}`;
-        const head = `${shortDate(e.at)}  ${e.type.padEnd(10)} ${who}: `;
-        c.io.out(`${pc.dim(shortDate(e.at))}  ${e.type.padEnd(10)} ${who}: ${fit(e.title, Math.max(10, 80 - head.length))}\n${pc.dim(`${' '.repeat(18)}${e.doc}`)}`);
+        // Everything here comes from commit messages, which anyone with push access writes.
+        const who = safeLine(e.actor === e.worker || e.worker === 'lead' ? e.actor : `${e.actor} → ${e.worker}`);
+        const type = safeLine(e.type);
+        const head = `${shortDate(e.at)}  ${type.padEnd(10)} ${who}: `;
+        c.io.out(`${pc.dim(shortDate(e.at))}  ${type.padEnd(10)} ${who}: ${fit(safeLine(e.title), Math.max(10, 80 - head.length))}\n${pc.dim(`${' '.repeat(18)}${safeLine(e.doc)}`)}`);
       }
     });
 };

@@ -3,25 +3,35 @@ import pc from 'picocolors';
 import { DOC_TYPES } from '../../core/doc.js';
 import { inboxOf } from '../../core/state.js';
 import { NotFoundError, UsageError } from '../../errors.js';
-import { isValidId } from '../../core/ids.js';
-import { docFull, docJson, docLine } from '../format.js';
+import { ambiguityMessage, resolveId, shortIdOf, tailCounts } from '../../core/ids.js';
+import { docJson, inboxJson } from '../../core/json.js';
+import type { Doc } from '../../core/doc.js';
+import { docFull, docLine } from '../format.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
 
 const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'cancelled', 'open', 'answered', 'resolved', 'ready'];
 
 
+/** Short ids for a listing: each doc's unique tail among `all` (what a command given that tail resolves against). */
+function shortener(all: readonly Doc[]): (d: Doc) => string {
+  const tails = tailCounts(all.map((d) => d.id));
+  return (d) => shortIdOf(d.id, tails);
+}
+
 export const registerReadCommands: Register = (program, ctx) => {
   program
     .command('show')
     .description('print one doc in full')
-    .argument('<id>', 'doc id')
+    .argument('<id>', 'doc id, or its unique tail (k3f9) or prefix')
     .addHelpText('after', '\nExample:\n  $ orchestra show 20261124-214000-order-optimize-propagation-k3f9')
     .action(async (id: string, _opts, cmd: Command) => {
       const c = ctx(cmd);
-      if (!isValidId(id)) throw new UsageError(`"${id}" is not a valid doc id: ids use letters, digits, ".", "_" and "-"`);
       const loaded = await c.load();
-      const doc = loaded.derived.byId.get(id);
+      const r = resolveId(loaded.derived.byId.keys(), id);
+      if (!r.ok && r.reason === 'invalid') throw new UsageError(`"${id}" is not a valid doc id: ids use letters, digits, ".", "_" and "-"`);
+      if (!r.ok && r.reason === 'ambiguous') throw new UsageError(ambiguityMessage(id, r.candidates));
+      const doc = r.ok ? loaded.derived.byId.get(r.id) : undefined;
       if (!doc) throw new NotFoundError(`no doc "${id}" (see \`orchestra list\`)`);
       c.io.out(c.json ? JSON.stringify(docJson(doc, loaded.derived, true)) : docFull(doc, loaded.derived));
     });
@@ -54,7 +64,8 @@ export const registerReadCommands: Register = (program, ctx) => {
         return;
       }
       if (!docs.length) c.io.err('no docs match');
-      c.io.out(docs.map((d) => docLine(d, loaded.derived)).join('\n'));
+      const short = shortener(loaded.docs);
+      c.io.out(docs.map((d) => docLine(d, loaded.derived, short(d))).join('\n'));
     });
 
   program
@@ -67,21 +78,21 @@ export const registerReadCommands: Register = (program, ctx) => {
       c.requireWorker(worker);
       const loaded = await c.load({ liveOnly: true });
       const inbox = inboxOf(worker, loaded.docs, loaded.derived);
-      const j = (d: (typeof inbox.ready)[number]) => docJson(d, loaded.derived);
       if (c.json) {
-        c.io.out(JSON.stringify({ worker, ready: inbox.ready.map(j), waiting: inbox.waiting.map(j), answers: inbox.answers.map(j), inProgress: inbox.inProgress.map(j), blocked: inbox.blocked.map(j) }));
+        c.io.out(JSON.stringify(inboxJson(inbox, loaded.derived)));
         return;
       }
+      const short = shortener(loaded.docs);
       const section = (title: string, docs: typeof inbox.ready, extra?: (d: (typeof docs)[number]) => string) => {
         if (!docs.length) return;
         c.io.out(pc.bold(`${title} (${docs.length})`));
-        for (const d of docs) c.io.out(`${docLine(d, loaded.derived)}${extra ? `\n      ${extra(d)}` : ''}`);
+        for (const d of docs) c.io.out(`${docLine(d, loaded.derived, short(d))}${extra ? `\n      ${extra(d)}` : ''}`);
       };
       section('In progress', inbox.inProgress);
       section('Ready', inbox.ready);
       section('Waiting', inbox.waiting, (d) => pc.yellow(`waits on ${loaded.derived.orders.get(d.id)?.waitingOn.join(', ')}`));
       section('Blocked', inbox.blocked);
-      section('Unread answers', inbox.answers, (d) => `orchestra show ${d.id}`);
+      section('Unread answers', inbox.answers, (d) => `orchestra show ${short(d)}`);
       if (!inbox.inProgress.length && !inbox.ready.length && !inbox.waiting.length && !inbox.answers.length && !inbox.blocked.length) {
         c.io.out(`nothing pending for ${worker}`);
       }

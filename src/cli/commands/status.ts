@@ -1,24 +1,18 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
-import type { Metrics } from '../../core/metrics.js';
-import { openEscalations, workerViews, type WorkerView } from '../../core/state.js';
-import { alertJson, openAlerts, type Alert } from '../../store/alerts.js';
+import { openEscalations, workerViews } from '../../core/state.js';
+import { openAlerts, type Alert } from '../../store/alerts.js';
 import { refreshHealth } from '../../store/health.js';
 import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
-import { colorState, docJson, type DocJson } from '../format.js';
+import { colorState } from '../format.js';
+import { statusJson, type StatusJson } from '../../core/json.js';
 import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
-export interface StatusView {
-  workers: WorkerView[];
-  metrics: Metrics;
-  alerts: Record<string, unknown>[];
-  escalations: DocJson[];
-  /** The anthropic brain's figures (calls today, budget left, breaker, tokens, cache hits), when it reports them. */
-  brain?: object;
-}
+export type StatusView = StatusJson;
 
 /** Builds the status after a health scan, so stalls and conflicts show even without a daemon. */
 export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChanges?: Promise<WorkerChanges> } = {}): Promise<{ view: StatusView; alerts: Alert[] }> {
@@ -30,16 +24,16 @@ export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChang
   });
   const metrics = health.metrics;
   const alerts = openAlerts(loaded.ws);
-  const escalations = openEscalations(loaded.docs, loaded.derived).map((d) => docJson(d, loaded.derived));
+  const escalations = openEscalations(loaded.docs, loaded.derived);
   const brain = brainBlock(loaded.ws, loaded.config, now);
-  const view: StatusView = { workers, metrics: brain ? { ...metrics, brain } : metrics, alerts: alerts.map(alertJson), escalations };
-  if (brain) view.brain = brain;
+  const view = statusJson({ workers, metrics, alerts, escalations, brain }, loaded.derived);
   return { view, alerts };
 }
 
-/** Cuts a plain string to `n` columns. */
+/** Cuts a string to `n` columns, its control characters shown rather than obeyed (titles, alerts, names). */
 export function fit(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`;
+  const t = safeLine(s);
+  return t.length <= n ? t : `${t.slice(0, Math.max(0, n - 1))}…`;
 }
 
 function ago(now: Date, iso: string | null): string {

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { execFile, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
+import { openJsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
+import { handleStopSignals } from '../signals.js';
 
 function quote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -94,7 +97,9 @@ export const registerUpCommand: Register = (program, ctx) => {
     .addHelpText(
       'after',
       `
-The log (daemon and dashboard lines, each prefixed) goes to stdout and to .orchestra/state/logs/up.log.
+The log (daemon and dashboard lines, each prefixed) goes to stdout, and as JSON lines to .orchestra/state/logs/up.log.
+With --json, the log goes to stderr and stdout gets one JSON line once both run:
+{"workspace", "brain", "dashboard": url|null, "liveModels", "watchers"} (one model and one watcher, shared).
 Ctrl-C stops both cleanly.
 
 Examples:
@@ -115,37 +120,47 @@ Examples:
         return;
       }
 
-      const logFile = path.join(ws.stateDir, 'logs', 'up.log');
-      mkdirSync(path.dirname(logFile), { recursive: true });
+      const show = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
+        const text = `${source.padEnd(9)} │ ${safeLine(line)}`;
+        const styled = source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text);
+        if (c.json) c.io.err(styled);
+        else c.io.out(styled);
+      };
+      // Best effort: the terminal still has every line when the file cannot be written.
+      const file = openJsonLog(path.join(ws.stateDir, 'logs', 'up.log'), { now: () => new Date(), onError: (e) => show('up', `warning: ${e.message}; the log goes on here only`) });
       const log = (source: 'daemon' | 'dashboard' | 'up', line: string) => {
-        const text = `${source.padEnd(9)} │ ${line}`;
-        c.io.out(source === 'daemon' ? text : source === 'dashboard' ? pc.blue(text) : pc.bold(text));
-        try {
-          appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
-        } catch {
-          /* the terminal still has it */
-        }
+        show(source, line);
+        file.write(/\berror\b|FAILED/.test(line) ? 'error' : /warning/.test(line) ? 'warn' : 'info', { source }, line);
       };
 
       const { startDaemon } = await import('../../daemon/daemon.js');
-      // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-      const daemon = await startDaemon(ws, { brain, config, git: c.git, log: (l) => log('daemon', l) });
+      const { LiveDocs } = await import('../../store/live-docs.js');
+      // One live doc model (one watcher, one read of every doc) for the daemon and the dashboard together.
+      const live = new LiveDocs(ws, { config, git: c.git });
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      try {
+        // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
+        daemon = await startDaemon(ws, { brain, config, git: c.git, live, log: (l) => log('daemon', l) });
+      } catch (e) {
+        await live.close();
+        throw e;
+      }
       let dashboard: { url: string; close(): Promise<void> } | undefined;
       const stopAll = async () => {
         await daemon.stop().catch(() => undefined);
         await dashboard?.close().catch(() => undefined);
+        await live.close().catch(() => undefined);
       };
-      const onSignal = () => void stopAll();
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const signals = handleStopSignals(() => stopAll(), (l) => log('up', l));
       try {
         await daemon.ready;
         if (opts.dashboard) {
           const { startDashboard } = await import('../../dashboard/server.js');
           try {
-            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, log: (l) => log('dashboard', l) });
+            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, live, log: (l) => log('dashboard', l) });
           } catch (e) {
             await daemon.stop();
+            await live.close();
             throw e;
           }
         }
@@ -154,11 +169,15 @@ Examples:
         log('up', 'open each worker\'s watchdog in its own terminal:');
         for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
         log('up', 'Ctrl-C stops the daemon and the dashboard');
+        if (c.json) {
+          const { liveModels, watchers } = daemon.stats();
+          c.io.out(JSON.stringify({ workspace: ws.root, brain, dashboard: dashboard?.url ?? null, liveModels, watchers }));
+        }
         await daemon.done;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals.dispose();
         await stopAll();
+        file.close();
       }
     });
 };

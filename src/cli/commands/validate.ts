@@ -6,6 +6,7 @@ import { EXIT, formatProblem, type Problem } from '../../errors.js';
 import { readConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
 import type { Register } from '../program.js';
+import { safeLine } from '../terminal.js';
 
 export const registerValidateCommand: Register = (program, ctx) => {
   program
@@ -26,7 +27,7 @@ export const registerValidateCommand: Register = (program, ctx) => {
       }
       if (c.json) c.io.out(JSON.stringify({ ok: problems.length === 0, docs: count, problems }));
       else if (problems.length) {
-        for (const p of problems) c.io.out(formatProblem(p));
+        for (const p of problems) c.io.out(safeLine(formatProblem(p)));
         const files = new Set(problems.map((p) => p.file)).size;
         c.io.err(pc.red(`✖ ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`));
       } else c.io.out(pc.green(`✔ orchestra.yaml and ${count} doc${count === 1 ? '' : 's'} are valid`));

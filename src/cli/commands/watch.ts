@@ -3,6 +3,8 @@ import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
+import { handleStopSignals } from '../signals.js';
+import { safeLine } from '../terminal.js';
 
 const positiveMs = (name: string) => numberOption(name, { hint: 'milliseconds' });
 
@@ -39,7 +41,7 @@ Example:
         git: c.git,
         worker,
         onEvent: emit,
-        onError: (m) => c.io.err(`warning: ${m}`),
+        onError: (m) => c.io.err(`warning: ${safeLine(m)}`),
         conflictIntervalMs: opts.conflictInterval,
       });
       if (opts.once) {
@@ -50,9 +52,7 @@ Example:
       // Signals are handled before watching starts, so an early Ctrl-C still leaves cleanly.
       let stop!: () => void;
       const stopped = new Promise<void>((resolve) => (stop = resolve));
-      const onSignal = () => stop();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const signals = handleStopSignals(() => stop(), (l) => c.io.err(l));
       // The reader went away (`watch --json | head -1`): leave quietly, as on Ctrl-C.
       const onOutError = (e: NodeJS.ErrnoException) => {
         if (e.code === 'EPIPE') stop();
@@ -63,8 +63,7 @@ Example:
         if (!json) c.io.err(`watching ${worker}: new orders, answers and conflicts appear here (Ctrl-C to leave)`);
         await stopped;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals.dispose();
         process.stdout.off('error', onOutError);
         await dog.stop();
       }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, globProblem } from '../../core/config.js';
@@ -7,7 +7,10 @@ import { OPEN_ORDER_STATES } from '../../core/state.js';
 import { promptTemplate, workerItemText } from '../../core/templates.js';
 import { UsageError, ValidationError } from '../../errors.js';
 import { parseConfigText } from '../../store/config-file.js';
-import { writeDoc } from '../../store/write.js';
+import { planOrder, type Plan } from '../../core/actions.js';
+import type { Config } from '../../core/config.js';
+import { Forbidden } from '../../errors.js';
+import { applyPlan, commitFiles, cryptoRandom } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
@@ -106,9 +109,10 @@ async function requireCleanConfig(c: Ctx): Promise<void> {
   if (dirty.size) throw new UsageError(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
 }
 
-function validated(text: string): void {
+function validated(text: string): Config {
   const r = parseConfigText(text);
   if (!r.ok) throw new ValidationError(r.problems.map((p) => ({ ...p, message: `${p.message} (nothing was changed)` })));
+  return r.config;
 }
 
 
@@ -156,39 +160,28 @@ export const registerWorkerCommand: Register = (program, ctx) => {
       const seed = { name, scope: opts.scope as string[], dependsOn: [...new Set(opts.dependsOn as string[])], description: opts.description ?? '', branch: opts.branch, priority };
       const next = addWorkerText(text, seed);
       // The edited file must be a valid config (this also catches cycles through entries already there).
-      validated(next);
+      const nextConfig = validated(next);
       await requireCleanConfig(c);
+      // The first order is planned against the new config before anything is written, so a refused one adds nothing.
+      let firstOrder: Plan | undefined;
+      if (title) {
+        const loaded = await loadWorkspace(c.ws, { config: nextConfig, git: c.git, liveOnly: true });
+        const d = planOrder(loaded, c.identity, { action: 'order', to: name, title, body }, { now: new Date(), random: cryptoRandom });
+        if (!d.ok) throw d.refusal.kind === 'forbidden' ? new Forbidden(`${d.refusal.message} (nothing was changed)`, d.refusal.rule) : new UsageError(d.refusal.message);
+        firstOrder = d.plan;
+      }
 
       const promptRel = `.orchestra/prompts/${name}.md`;
       const promptAbs = path.join(c.ws.root, promptRel);
       const keptPrompt = existsSync(promptAbs);
-      const commit = await c.git.withWriteLock(async () => {
-        writeFileSync(c.ws.configPath, next);
-        if (!keptPrompt) {
-          mkdirSync(path.dirname(promptAbs), { recursive: true });
-          writeFileSync(promptAbs, promptTemplate(seed));
-        }
-        mkdirSync(path.join(c.ws.docsDir, name), { recursive: true });
-        try {
-          return await c.git.commitPaths({
-            paths: keptPrompt ? [CONFIG_FILE] : [CONFIG_FILE, promptRel],
-            subject: `orchestra: worker-add ${name}: add ${name}${seed.scope.length ? ` (scope ${seed.scope.join(', ')})` : ''}`,
-            doc: CONFIG_FILE,
-            actor: 'lead',
-          });
-        } catch (e) {
-          writeFileSync(c.ws.configPath, text);
-          if (!keptPrompt) rmSync(promptAbs, { force: true });
-          throw e;
-        }
-      }, `worker add ${name}`);
+      mkdirSync(path.join(c.ws.docsDir, name), { recursive: true });
+      const commit = await commitFiles(c.ws, c.git, [{ path: CONFIG_FILE, text: next }, ...(keptPrompt ? [] : [{ path: promptRel, text: promptTemplate(seed) }])], {
+        subject: `orchestra: worker-add ${name}: add ${name}${seed.scope.length ? ` (scope ${seed.scope.join(', ')})` : ''}`,
+        doc: CONFIG_FILE,
+        actor: 'lead',
+      });
 
-      let order: string | undefined;
-      if (title) {
-        const from = c.identity === 'daemon' ? 'lead' : c.identity;
-        const w = await writeDoc(c.ws, c.git, { type: 'order', title, from, to: name, worker: name, body });
-        order = w.id;
-      }
+      const order = firstOrder ? (await applyPlan(c.ws, c.git, firstOrder)).doc : undefined;
       if (c.json) {
         c.io.out(JSON.stringify({ worker: name, priority, prompt: promptRel, promptKept: keptPrompt, commit, order: order ?? null }));
         return;
@@ -226,18 +219,12 @@ export const registerWorkerCommand: Register = (program, ctx) => {
 
       const promptRel = path.relative(c.ws.root, path.resolve(c.ws.root, config.workers.find((w) => w.name === name)!.prompt)).split(path.sep).join('/');
       const tracked = (await c.git.raw(['ls-files', '--', promptRel, `.orchestra/docs/${name}`, `.orchestra/archive/${name}`])).split('\n').filter(Boolean);
-      const commit = await c.git.withWriteLock(async () => {
-        writeFileSync(c.ws.configPath, next);
-        for (const t of tracked) rmSync(path.join(c.ws.root, t), { force: true });
-        try {
-          return await c.git.commitPaths({ paths: [CONFIG_FILE, ...tracked], subject: `orchestra: worker-remove ${name}: remove ${name}`, doc: CONFIG_FILE, actor: 'lead' });
-        } catch (e) {
-          // Put back exactly what we removed; nothing else in the tree is touched.
-          writeFileSync(c.ws.configPath, text);
-          if (tracked.length) await c.git.raw(['checkout', 'HEAD', '--', ...tracked]).catch(() => '');
-          throw e;
-        }
-      }, `worker remove ${name}`);
+      // On failure exactly what was removed comes back; nothing else in the tree is touched.
+      const commit = await commitFiles(c.ws, c.git, [{ path: CONFIG_FILE, text: next }, ...tracked.map((t) => ({ path: t, text: undefined }))], {
+        subject: `orchestra: worker-remove ${name}: remove ${name}`,
+        doc: CONFIG_FILE,
+        actor: 'lead',
+      });
       if (c.json) c.io.out(JSON.stringify({ worker: name, removed: true, files: tracked, commit }));
       else c.io.out(`Removed ${name} in commit ${commit}${tracked.length ? ` (${tracked.length} file${tracked.length === 1 ? '' : 's'} left the tree; git history keeps them)` : ''}.`);
     });

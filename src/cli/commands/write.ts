@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
+import { planAnswer, planCancel, planDoubt, planOrder, planReport, planStart, type ActionEnv, type ActionState, type Decision, type Plan } from '../../core/actions.js';
 import { PRIORITIES, type Doc, type Priority } from '../../core/doc.js';
-import { isValidId } from '../../core/ids.js';
-import { blockedBy } from '../../core/state.js';
-import { NotFoundError, UsageError, ValidationError } from '../../errors.js';
-import { locateDoc } from '../../store/docs.js';
-import { editDoc, writeDoc, type Written } from '../../store/write.js';
+import { isValidId, resolveId } from '../../core/ids.js';
+import { workerNames } from '../../core/workers.js';
+import { Forbidden, NotFoundError, UsageError, ValidationError } from '../../errors.js';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { derive } from '../../core/state.js';
+import { locateDoc, readDocFile } from '../../store/docs.js';
+import { rel } from '../../store/workspace.js';
+import { applyPlan, cryptoRandom, type Applied } from '../../store/write.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../program.js';
-import { readDocFile } from '../../store/docs.js';
-import { workerNames } from '../../core/workers.js';
-import { rel } from '../../store/workspace.js';
 
 const PRIORITY_INPUT: Record<string, Priority> = { high: 'high', medium: 'medium', low: 'low', alta: 'high', media: 'medium', baja: 'low' };
 
@@ -20,25 +22,72 @@ function parsePriority(p: string | undefined): Priority {
   return v;
 }
 
-function checkId(id: string, what = 'doc id'): string {
-  if (!isValidId(id)) throw new UsageError(`"${id}" is not a valid ${what}: ids use letters, digits, ".", "_" and "-" (see \`orchestra list\`)`);
-  return id;
+/** The live docs the actions decide on (an archived thread is settled: nothing acts on it). */
+async function stateOf(c: Ctx): Promise<ActionState> {
+  const loaded = await c.load({ liveOnly: true });
+  return { config: loaded.config, docs: loaded.docs, derived: loaded.derived };
 }
 
-/** Reads one doc by id (without reading the whole workspace). */
-export function findDoc(ctx: Ctx, id: string): Doc & { abs: string } {
-  checkId(id);
-  const workers = workerNames(ctx.config);
-  const at = locateDoc(ctx.ws, id, workers);
-  if (!at) throw new NotFoundError(`no doc "${id}" in .orchestra/docs or .orchestra/archive (see \`orchestra list\`)`);
-  const r = readDocFile({ abs: at.abs, relPath: rel(ctx.ws, at.abs), worker: at.worker, id, archived: at.archived }, workers, new Date().toISOString());
-  if (!r.doc) throw new ValidationError(r.problems);
-  return { ...r.doc, abs: at.abs };
+/**
+ * For actions that only look at the docs they name (order --after, report, doubt --re, answer): every live id
+ * from one readdir per worker folder, and only the named docs read, so a write stays cheap however many docs
+ * there are (the chaos and concurrency tests write hundreds while a daemon runs).
+ */
+function namedStateOf(c: Ctx, refs: readonly string[]): ActionState {
+  const workers = workerNames(c.config);
+  const ids: string[] = [];
+  const where = new Map<string, string>();
+  for (const w of workers) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(path.join(c.ws.docsDir, w));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (n.startsWith('.') || !n.endsWith('.md')) continue;
+      const id = n.slice(0, -3);
+      ids.push(id);
+      where.set(id, w);
+    }
+  }
+  const docs: Doc[] = [];
+  const now = new Date().toISOString();
+  for (const ref of refs) {
+    const r = resolveId(ids, ref);
+    if (!r.ok || docs.some((d) => d.id === r.id)) continue;
+    const abs = path.join(c.ws.docsDir, where.get(r.id)!, `${r.id}.md`);
+    const read = readDocFile({ abs, relPath: rel(c.ws, abs), worker: where.get(r.id)!, id: r.id, archived: false }, workers, now);
+    if (!read.doc) throw new ValidationError(read.problems);
+    docs.push(read.doc);
+  }
+  return { config: c.config, docs, derived: derive(docs, c.config), ids };
 }
 
-function printWritten(ctx: Ctx, w: Written, extra: Record<string, unknown> = {}) {
-  if (ctx.json) ctx.io.out(JSON.stringify({ id: w.id, path: w.path, commit: w.commit, ...extra }));
-  else ctx.io.out(w.id);
+const env = (): ActionEnv => ({ now: new Date(), random: cryptoRandom });
+
+/** A refusal becomes the CLI's error: who-may-do-what exits 1 (DESIGN), bad input 2, a missing doc 1. */
+function planOrThrow(c: Ctx, d: Decision, ids: readonly string[] = []): Plan {
+  if (d.ok) return d.plan;
+  const r = d.refusal;
+  if (r.kind === 'forbidden') throw new Forbidden(r.message, r.rule);
+  if (r.kind === 'not_found') {
+    // Only live docs were read: say so when the id is that of an archived doc.
+    const archived = ids.find((id) => isValidId(id) && locateDoc(c.ws, id, workerNames(c.config))?.archived);
+    if (archived) throw new UsageError(`${archived} is archived: it was settled long ago`);
+    throw new NotFoundError(r.message);
+  }
+  throw new UsageError(r.message);
+}
+
+async function apply(c: Ctx, plan: Plan): Promise<Applied> {
+  return applyPlan(c.ws, c.git, plan);
+}
+
+function printWritten(c: Ctx, a: Applied, extra: Record<string, unknown> = {}) {
+  const w = a.written[0];
+  if (c.json) c.io.out(JSON.stringify({ id: w.id, path: w.path, commit: a.commit, ...extra }));
+  else c.io.out(w.id);
 }
 
 const bodyOptions = (cmd: Command) =>
@@ -62,55 +111,28 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const t = checkTitle(title);
       const priority = parsePriority(opts.priority);
       const body = readBody(opts);
-      const from = c.identity;
-      for (const a of opts.after as string[]) {
-        const d = findDoc(c, a);
-        if (d.type !== 'order') throw new UsageError(`--after ${a} is a ${d.type}, not an order`);
-      }
-      const w = await writeDoc(c.ws, c.git, { type: 'order', title: t, from, to: worker, worker, priority, after: opts.after, tags: opts.tag, body });
-      printWritten(c, w);
+      const me = c.identity;
+      const after = opts.after as string[];
+      const plan = planOrThrow(c, planOrder(namedStateOf(c, after), me, { action: 'order', to: worker, title: t, priority, after, tags: opts.tag, body }, env()), after);
+      printWritten(c, await apply(c, plan));
     });
 
   const statusChange = (name: 'start' | 'cancel') =>
     program
       .command(name)
       .description(name === 'start' ? 'mark an order in progress (committed)' : 'cancel an order (committed)')
-      .argument('<order>', 'order id')
+      .argument('<order>', 'order id (or its unique tail, e.g. k3f9)')
       .option('--force', name === 'start' ? 'start even if the order is waiting on others' : 'cancel even if it is not open')
       .addHelpText('after', `\nExample:\n  $ orchestra --as worker-core ${name} 20261124-214000-order-optimize-propagation-k3f9`)
       .action(async (id: string, opts, cmd: Command) => {
         const c = ctx(cmd);
         const me = c.identity;
-        const loaded = await c.load({ liveOnly: true });
-        const order = loaded.derived.byId.get(checkId(id));
-        if (!order) throw new NotFoundError(`no open order "${id}" in .orchestra/docs (see \`orchestra list --type order\`)`);
-        if (order.type !== 'order') throw new UsageError(`${id} is a ${order.type}, not an order`);
-        const info = loaded.derived.orders.get(id)!;
-        if (name === 'start') {
-          if (me !== 'lead' && me !== order.to) throw new UsageError(`${me} cannot start ${id}: it is ${order.to}'s order`);
-          if (info.state === 'in_progress') throw new UsageError(`${id} is already in progress`);
-          if (info.state === 'completed' || info.state === 'cancelled') throw new UsageError(`${id} is ${info.state}: it cannot be started`);
-          if (info.state === 'waiting' && !opts.force) {
-            throw new UsageError(`${id} is waiting on ${info.waitingOn.join(', ')}: finish those first, or use --force`);
-          }
-        } else {
-          if (me !== 'lead' && me !== order.from) throw new UsageError(`${me} cannot cancel ${id}: only the lead or ${order.from} can`);
-          if (!['pending', 'waiting', 'in_progress', 'blocked'].includes(info.state) && !opts.force) {
-            throw new UsageError(`${id} is ${info.state}: only open orders can be cancelled`);
-          }
-        }
-        // Starting a blocked order again records which blocked report it moves past.
-        const resumes = name === 'start' ? blockedBy(order, loaded.derived) : undefined;
-        const commit = await editDoc(
-          c.ws,
-          c.git,
-          { abs: `${c.ws.root}/${order.path}`, id, worker: order.worker, title: order.title },
-          'status',
-          name === 'start' ? 'in_progress' : 'cancelled',
-          { actor: me, verb: name, also: resumes ? { resumed: resumes } : undefined },
-        );
-        if (c.json) c.io.out(JSON.stringify({ id, status: name === 'start' ? 'in_progress' : 'cancelled', commit }));
-        else c.io.out(id);
+        const state = await stateOf(c);
+        const req = { action: name, order: id, force: !!opts.force } as const;
+        const plan = planOrThrow(c, name === 'start' ? planStart(state, me, { ...req, action: 'start' }) : planCancel(state, me, { ...req, action: 'cancel' }), [id]);
+        const applied = await apply(c, plan);
+        if (c.json) c.io.out(JSON.stringify({ id: applied.doc, status: name === 'start' ? 'in_progress' : 'cancelled', commit: applied.commit }));
+        else c.io.out(applied.doc);
       });
   statusChange('start');
   statusChange('cancel');
@@ -119,7 +141,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
     program
       .command('report')
       .description('report on an order: writes the report, updates the order, commits both')
-      .argument('<order>', 'the order reported on')
+      .argument('<order>', 'the order reported on (or its unique tail)')
       .option('--partial', 'part of the work is done; the order stays in progress')
       .option('--blocked', 'cannot go on; the daemon escalates to the lead')
       .option('--title <title>', 'report title (default: from the order)'),
@@ -129,22 +151,12 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       if (opts.partial && opts.blocked) throw new UsageError('give --partial or --blocked, not both');
       const me = c.identity;
-      const order = findDoc(c, id);
-      if (order.type !== 'order') throw new UsageError(`${id} is a ${order.type}, not an order: report on an order`);
-      if (order.archived) throw new UsageError(`${id} is archived: it was settled long ago`);
-      if (me !== 'lead' && me !== order.to) throw new UsageError(`${me} cannot report on ${id}: it is ${order.to}'s order`);
-      if (order.status === 'cancelled') throw new UsageError(`${id} was cancelled: there is nothing to report`);
       const outcome = opts.blocked ? 'blocked' : opts.partial ? 'partial' : 'completed';
-      const title = opts.title ? checkTitle(opts.title) : `${outcome === 'completed' ? 'Done' : outcome === 'partial' ? 'Progress' : 'Blocked'}: ${order.title}`.slice(0, 200);
+      const title = opts.title ? checkTitle(opts.title) : undefined;
       const body = readBody(opts);
-      const status = outcome === 'completed' ? 'completed' : outcome === 'blocked' ? 'blocked' : 'in_progress';
-      const w = await writeDoc(
-        c.ws,
-        c.git,
-        { type: 'report', title, from: order.to, to: 'daemon', worker: order.to, re: id, outcome, priority: outcome === 'blocked' ? 'high' : order.priority, body },
-        { actor: me, edits: order.status === status ? [] : [{ abs: order.abs, key: 'status', value: status }] },
-      );
-      printWritten(c, w, { order: id, outcome });
+      const plan = planOrThrow(c, planReport(namedStateOf(c, [id]), me, { action: 'report', order: id, outcome, title, body }, env()), [id]);
+      const applied = await apply(c, plan);
+      printWritten(c, applied, { order: applied.written[0].doc.re, outcome });
     });
 
   bodyOptions(
@@ -161,40 +173,27 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       c.requireWorker(worker);
       const me = c.identity;
-      if (me !== 'lead' && me !== worker) throw new UsageError(`${me} cannot ask in ${worker}'s name: use --as ${worker}`);
       const t = checkTitle(title);
       const body = readBody(opts);
-      let re: string | undefined = opts.re;
-      if (re) findDoc(c, re);
-      else {
-        const loaded = await c.load({ liveOnly: true });
-        const working = loaded.docs.filter((d) => d.type === 'order' && d.to === worker && loaded.derived.orders.get(d.id)?.state === 'in_progress');
-        if (working.length === 1) re = working[0].id;
-      }
-      const w = await writeDoc(c.ws, c.git, { type: 'doubt', title: t, from: worker, to: 'daemon', worker, re, priority: parsePriority(opts.priority), body }, { actor: me });
-      printWritten(c, w);
+      const re = opts.re as string | undefined;
+      const plan = planOrThrow(c, planDoubt(re ? namedStateOf(c, [re]) : await stateOf(c), me, { action: 'doubt', worker, title: t, body, re, priority: parsePriority(opts.priority) }, env()), re ? [re] : []);
+      printWritten(c, await apply(c, plan));
     });
 
   bodyOptions(
     program
       .command('answer')
       .description('answer a doubt or an escalation')
-      .argument('<doc>', 'the doubt or escalation answered')
+      .argument('<doc>', 'the doubt or escalation answered (or its unique tail)')
       .option('--title <title>', 'answer title (default: "Re: <title>")'),
   )
     .addHelpText('after', '\nExample:\n  $ orchestra answer 20261124-215000-doubt-which-test-framework-x1y2 --body "vitest, like the rest of the project"')
     .action(async (id: string, opts, cmd: Command) => {
       const c = ctx(cmd);
       const me = c.identity;
-      const target = findDoc(c, id);
-      if (target.type !== 'doubt' && target.type !== 'escalation') {
-        throw new UsageError(`${id} is a ${target.type}: only doubts and escalations are answered`);
-      }
-      const body = readBody(opts);
-      if (!body?.trim()) throw new UsageError('an answer needs its text: give --body or --file');
-      const to = target.type === 'doubt' ? target.from : target.worker;
-      const title = opts.title ? checkTitle(opts.title) : `Re: ${target.title}`.slice(0, 200);
-      const w = await writeDoc(c.ws, c.git, { type: 'answer', title, from: me, to, worker: target.worker, re: id, priority: target.priority, body }, { actor: me });
-      printWritten(c, w);
+      const body = readBody(opts) ?? '';
+      const title = opts.title ? checkTitle(opts.title) : undefined;
+      const plan = planOrThrow(c, planAnswer(namedStateOf(c, [id]), me, { action: 'answer', target: id, title, body }, env()), [id]);
+      printWritten(c, await apply(c, plan));
     });
 };

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../../core/config.js';
-import { PRIORITIES, type Doc } from '../../core/doc.js';
+import { PRIORITIES, plainTextProblem, type Doc } from '../../core/doc.js';
 import type { Derived } from '../../core/state.js';
 import type { BrainDecision, BrainRequest } from '../brain.js';
 
@@ -23,6 +23,7 @@ const title = z
   .min(1)
   .max(200)
   .refine((s) => !/[\r\n]/.test(s), 'must be a single line')
+  .refine((s) => !plainTextProblem(s), 'must be plain text: no control characters')
   .describe('one line, at most 200 characters');
 
 /** The static schemas: they depend on the config only (worker names), so they stay cacheable. */

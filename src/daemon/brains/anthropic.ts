@@ -6,6 +6,7 @@
  * trigger is escalated to the lead with the reason: never dropped, never acted on unvalidated.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { backoffMs, type Backoff } from '../../core/backoff.js';
 import type { Config } from '../../core/config.js';
 import { faqMatch } from '../../core/faq.js';
 import type { Workspace } from '../../store/workspace.js';
@@ -14,13 +15,15 @@ import { buildContext } from './anthropic-context.js';
 import { toolDefinitions, toolSchemas, validateToolCall, TOOL_NAMES } from './anthropic-tools.js';
 import { admitRequest, recordFailure, recordSuccess } from './breaker.js';
 import { readBrainStats } from './brain-stats.js';
-import { logBrainEvent, redact, type BrainLogLine } from './brain-log.js';
+import { logBrainEvent, openBrainLog, redact, type BrainLogLine } from './brain-log.js';
+import type { JsonLog } from '../../store/jsonlog.js';
+import type { StateWriteError } from '../../store/atomic.js';
 import { addTokens, readBudget, spendCall } from './budget.js';
 
 /** A `retry-after` longer than this is not waited for: the trigger is escalated instead of holding the daemon. */
 export const MAX_RETRY_WAIT_MS = 60_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 8_000;
+/** What the SDK itself would wait (0.5 s × 2ⁿ, capped at 8 s), between half and all of it. */
+const API_BACKOFF: Backoff = { baseMs: 500, capMs: 8_000, jitter: 0.5 };
 
 export interface AnthropicBrainOptions {
   ws: Workspace;
@@ -34,6 +37,8 @@ export interface AnthropicBrainOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source, 0..1. */
   random?: () => number;
+  /** Hears once that brain.jsonl cannot be written (the brain goes on without it). */
+  onLogError?: (e: StateWriteError) => void;
 }
 
 interface Failure {
@@ -105,6 +110,7 @@ export class AnthropicBrain implements Brain {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly abort = new AbortController();
+  private readonly brainLog: JsonLog;
 
   constructor(opts: AnthropicBrainOptions) {
     this.ws = opts.ws;
@@ -113,6 +119,7 @@ export class AnthropicBrain implements Brain {
     this.now = opts.now ?? (() => new Date());
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
+    this.brainLog = openBrainLog(opts.ws, opts.apiKey, opts.onLogError);
     this.client = new Anthropic({
       apiKey: opts.apiKey,
       // undefined lets the SDK read ANTHROPIC_BASE_URL, so gateways keep working.
@@ -130,6 +137,7 @@ export class AnthropicBrain implements Brain {
 
   async close(): Promise<void> {
     this.abort.abort();
+    this.brainLog.close();
   }
 
   async decide(req: BrainRequest): Promise<BrainDecision> {
@@ -145,7 +153,7 @@ export class AnthropicBrain implements Brain {
     const config = req.snapshot.config;
     const base = { trigger: req.trigger.id, kind: req.kind, model: config.brain.model };
     const log = (line: Omit<BrainLogLine, 'at' | 'trigger' | 'kind' | 'model'>) =>
-      logBrainEvent(this.ws, { at: this.now().toISOString(), ...base, ...line }, this.key);
+      logBrainEvent(this.brainLog, { at: this.now().toISOString(), ...base, ...line }, this.key);
 
     // Doubts the rules settle for free (a faq match) cost no call.
     if (req.kind === 'answer-doubt') {
@@ -267,15 +275,9 @@ export class AnthropicBrain implements Brain {
           return { ok: false, reason: `the Anthropic API call failed after ${attempts.n} attempt${attempts.n === 1 ? '' : 's'}: ${why}` };
         }
         if (tooLong) return { ok: false, reason: `the Anthropic API asked to wait ${Math.ceil(f.retryAfterMs! / 1000)} s (${f.what}): escalated rather than holding the daemon` };
-        await this.sleep(f.retryAfterMs ?? this.backoff(i));
+        await this.sleep(f.retryAfterMs ?? backoffMs(API_BACKOFF, i, this.random));
       }
     }
     return { ok: false, reason: 'no attempt left' };
-  }
-
-  /** Exponential backoff with jitter: 0.5 s × 2ⁿ⁻¹, capped at 8 s, between half and all of it. */
-  private backoff(attempt: number): number {
-    const exp = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-    return Math.round(exp / 2 + (this.random() * exp) / 2);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * One JSON line per brain event in `.orchestra/state/logs/brain.jsonl`: every HTTP attempt, and every trigger
  * settled without one (faq, budget, breaker). Never the prompt text, never the key: strings that could carry
- * either pass through `redact` first.
+ * either pass through `redact` first. Best effort, as every log: a line that cannot be written is dropped.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { StateWriteError } from '../../store/atomic.js';
+import { openJsonLog, type JsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
 
 export type BrainOutcome = 'ok' | 'invalid' | 'retry' | 'failed' | 'faq' | 'budget' | 'breaker' | 'decided' | 'escalated';
@@ -45,8 +46,12 @@ export function redact(text: string, key?: string): string {
     .replace(/((?:x-api-key|authorization)["']?\s*[:=]\s*["']?)(?:Bearer\s+)?[^\s"',}]+/gi, '$1[redacted]');
 }
 
-export function logBrainEvent(ws: Workspace, line: BrainLogLine, key?: string): void {
+/** The brain's log; `onError` hears once about a file that cannot be written. */
+export function openBrainLog(ws: Workspace, key?: string, onError?: (e: StateWriteError) => void): JsonLog {
+  return openJsonLog(brainLogPath(ws), { transform: (line) => redact(line, key), onError });
+}
+
+export function logBrainEvent(log: JsonLog, line: BrainLogLine, key?: string): void {
   const clean: BrainLogLine = { ...line, ...(line.error ? { error: redact(line.error, key) } : {}) };
-  mkdirSync(path.dirname(brainLogPath(ws)), { recursive: true });
-  appendFileSync(brainLogPath(ws), `${redact(JSON.stringify(clean), key)}\n`);
+  log.write(line.outcome === 'failed' ? 'warn' : 'info', { ...clean });
 }

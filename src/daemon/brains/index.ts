@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config.js';
 import { OrchestraError } from '../../errors.js';
+import type { StateWriteError } from '../../store/atomic.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Brain } from '../brain.js';
 import { RulesBrain } from './rules.js';
@@ -9,6 +10,8 @@ export interface BrainOptions {
   config: Config;
   /** Injected clock (tests move it across UTC days). */
   now?: () => Date;
+  /** Hears once that the brain's log cannot be written. */
+  onLogError?: (e: StateWriteError) => void;
 }
 
 /** Builds the brain named by `--brain` or `brain.kind`. */
@@ -18,5 +21,5 @@ export async function createBrain(kind: 'rules' | 'anthropic', opts: BrainOption
   const apiKey = process.env.ANTHROPIC_API_KEY?.trim();
   if (!apiKey) throw new OrchestraError('ANTHROPIC_API_KEY is not set: export it to use the anthropic brain, or run the daemon with --brain rules');
   const { AnthropicBrain } = await import('./anthropic.js');
-  return new AnthropicBrain({ ws: opts.ws, config: opts.config, apiKey, now: opts.now });
+  return new AnthropicBrain({ ws: opts.ws, config: opts.config, apiKey, now: opts.now, onLogError: opts.onLogError });
 }

@@ -1,7 +1,6 @@
 /** Small JSON state files under `.orchestra/state/`: read leniently, written atomically (temp file + rename). */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../store/atomic.js';
 
 /** The parsed file, or undefined when it is missing or torn (a torn file counts as a fresh start). */
 export function readJsonState<T>(file: string): T | undefined {
@@ -13,8 +12,5 @@ export function readJsonState<T>(file: string): T | undefined {
 }
 
 export function writeJsonState(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(value)}\n`);
 }

@@ -60,7 +60,7 @@ export async function hasHead(git: GitRunner): Promise<boolean> {
  * returns the short hash and the paths still on disk (for the journal). Leaves the index as it is on failure.
  */
 export async function commitKnown(git: GitRunner, req: CommitRequest): Promise<{ commit: string; present: string[] }> {
-  const out = await retrying('commit', () => git.exec(commitArgs(req)));
+  const out = await retrying('commit', () => git.exec(commitArgs(req)), git.notice);
   // git prints `[branch (root-commit) abc1234] subject`; "nothing to commit" exits 1 on stdout only.
   const m = COMMIT_LINE.exec(out);
   if (!m) throw new GitFailure(`git commit made no commit: ${oneLine(out).slice(0, 200) || 'nothing to commit'}`);
@@ -71,7 +71,7 @@ export async function commitKnown(git: GitRunner, req: CommitRequest): Promise<{
 export async function addIntent(git: GitRunner, paths: readonly string[]): Promise<void> {
   // Intent-to-add only, so a plain `git commit` someone runs meanwhile does not take them (it ignores such entries).
   const present = paths.filter((p) => existsSync(path.join(git.root, p)));
-  if (present.length) await retrying('add', () => git.exec(['add', '--intent-to-add', '--', ...present]));
+  if (present.length) await retrying('add', () => git.exec(['add', '--intent-to-add', '--', ...present]), git.notice);
 }
 
 /** A commit failure as the user needs to read it. */
@@ -85,8 +85,8 @@ export function explainCommitFailure(e: unknown): unknown {
 /** Puts the index entries of `paths` back to HEAD (or removes them when HEAD has none). Best effort. */
 export async function unstage(git: GitRunner, paths: string[]): Promise<void> {
   try {
-    if (await hasHead(git)) await retrying('reset', () => git.exec(['reset', '-q', 'HEAD', '--', ...paths]));
-    else await retrying('rm', () => git.exec(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]));
+    if (await hasHead(git)) await retrying('reset', () => git.exec(['reset', '-q', 'HEAD', '--', ...paths]), git.notice);
+    else await retrying('rm', () => git.exec(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]), git.notice);
   } catch {
     /* the original error is what the user needs to see */
   }

@@ -2,6 +2,7 @@
  * How orchestra runs git directly: a scrubbed environment, options that make output comparable and keep the
  * user's hooks out, and the one retry for git's lock files.
  */
+import { retryOnGitLocks } from '../git-locks.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { GitFailure } from '../../errors.js';
 
@@ -56,29 +57,12 @@ export function execGitSync(cwd: string, args: string[]): string {
   return execFileSync('git', [...GIT_OPTS, ...args], { cwd, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to write new index file|could not write index|another git process/i;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs a git write, retrying with jittered backoff (up to a minute) while another git process holds one of git's locks. */
-export async function retryOnGitLocks<T>(fn: () => Promise<T>): Promise<T> {
-  let wait = 5;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!LOCK_ERRORS.test(e instanceof Error ? e.message : String(e)) || Date.now() > deadline) throw e;
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 400);
-    }
-  }
-}
+export { retryOnGitLocks };
 
 /** `retryOnGitLocks`, then any failure as one GitFailure line naming the git command (not its arguments). */
-export async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+export async function retrying<T>(what: string, fn: () => Promise<T>, notice?: (line: string) => void): Promise<T> {
   try {
-    return await retryOnGitLocks(fn);
+    return await retryOnGitLocks(fn, { notice });
   } catch (e) {
     throw new GitFailure(`git ${what} failed: ${oneLine(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
   }
@@ -88,4 +72,6 @@ export async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T
 export interface GitRunner {
   readonly root: string;
   exec(args: string[]): Promise<string>;
+  /** Where to say that a write waits on another process's git lock (a CLI's stderr, the daemon's log). */
+  notice?: (line: string) => void;
 }
