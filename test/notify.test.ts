@@ -104,7 +104,7 @@ describe('notify: the rules (pure)', () => {
     expect(lim.takeSummary(t0 + 100)).toBeUndefined();
     expect(lim.summaryDueAt(t0 + 100)).toBe(t0 + 60_000);
     const s = lim.takeSummary(t0 + 60_000)!;
-    expect(s).toMatchObject({ kind: 'suppressed', title: '40 more events suppressed', message: expect.stringContaining('40 escalation') });
+    expect(s).toMatchObject({ kind: 'suppressed', title: '40 more events suppressed', message: 'dropped over the notify rate limit (escalation ×40): orchestra status shows them all' });
     // The summary took a slot: the window now holds 9 more.
     expect(Array.from({ length: 12 }, (_, i) => lim.offer(t0 + 60_001 + i, e(100 + i))).filter(Boolean).length).toBe(9);
   });
@@ -206,6 +206,30 @@ describe('notify: the daemon tells the lead', () => {
       expect(await d.stop()).toBe(0);
       expect(hook.received).toHaveLength(5);
       expect(new Set(hook.received.map((e) => e.id)).size).toBe(5);
+    } finally {
+      await d.stop();
+      await hook.close();
+    }
+  });
+
+  it('what the rate drops is summed up in a later `suppressed` POST, so every event is accounted for', async () => {
+    const dir = await makeWorkspace();
+    const hook = await webhook();
+    configure(dir, `notify:\n  webhook: ${hook.url}\n  rate: { max: 2, per: 2s }`);
+    const d = await startDaemonCli(dir);
+    try {
+      for (let i = 0; i < 10; i++) writeDocFile(dir, 'worker-core', `sum-${i}`, escalationFm(`Sum ${i}`));
+      const told = () => {
+        let n = 0;
+        for (const e of hook.received) n += e.kind === 'suppressed' ? Number(/^(\d+) more events? suppressed$/.exec(e.title)?.[1] ?? NaN) : 1;
+        return n;
+      };
+      await waitFor(() => told() === 10, { timeoutMs: 60_000, message: 'ten events told, directly or in a summary' });
+      const summaries = hook.received.filter((e) => e.kind === 'suppressed');
+      expect(summaries.length).toBeGreaterThanOrEqual(1);
+      expect(summaries[0]).toMatchObject({ level: 'warning', message: expect.stringMatching(/^dropped over the notify rate limit \(escalation ×\d+\)/) });
+      expect(await d.stop()).toBe(0);
+      expect(told()).toBe(10);
     } finally {
       await d.stop();
       await hook.close();

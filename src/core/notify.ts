@@ -146,7 +146,7 @@ export class RateLimiter {
 export function summaryEvent(dropped: readonly NotifyEvent[], at: Date): NotifyEvent {
   const byKind = new Map<string, number>();
   for (const e of dropped) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
-  const parts = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
+  const parts = [...byKind].map(([k, n]) => `${k} ×${n}`).join(', ');
   const levels: NotifyLevel[] = ['info', 'warning', 'critical'];
   const level = levels[Math.max(0, ...dropped.map((e) => levels.indexOf(e.level)))];
   const n = dropped.length;
@@ -154,7 +154,7 @@ export function summaryEvent(dropped: readonly NotifyEvent[], at: Date): NotifyE
     id: `suppressed:${at.toISOString()}:${dropped[0]?.id ?? ''}`,
     kind: 'suppressed',
     title: `${n} more event${n === 1 ? '' : 's'} suppressed`,
-    message: `${parts} over the notify rate limit: orchestra status shows them all`,
+    message: `dropped over the notify rate limit (${parts}): orchestra status shows them all`,
     at: at.toISOString(),
     level,
   };
