@@ -18,6 +18,7 @@ import { collectChanges } from '../store/changes.js';
 import { compareDocs, readDocFile, readDocs } from '../store/docs.js';
 import type { Git } from '../store/git.js';
 import { rel, type Workspace } from '../store/workspace.js';
+import { shownIds } from '../store/receipts.js';
 import { diffConflicts, diffSnapshots, snapshotOf, summaryOf, type Snapshot, type WatchEvent } from './events.js';
 
 export interface WatchdogOptions {
@@ -91,7 +92,7 @@ export class Watchdog {
     await this.rescan(false);
     this.snapshot = snapshotOf(this.o.worker, this.sortedDocs(), this.derived);
     await this.refreshConflicts(false);
-    this.o.onEvent(summaryOf(this.o.worker, this.sortedDocs(), this.derived, [...this.conflicts.values()], isoNow(this.o.clock)));
+    this.o.onEvent(summaryOf(this.o.worker, this.sortedDocs(), this.derived, [...this.conflicts.values()], isoNow(this.o.clock), shownIds(this.o.ws, this.o.worker)));
     this.started = true;
     if (!live) return;
     if (this.pending.size) this.scheduleSettle();

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { DOC_TYPES } from '../../core/doc.js';
-import { inboxOf } from '../../core/state.js';
+import { answerFor, inboxOf } from '../../core/state.js';
+import { recordShown, shownIds } from '../../store/receipts.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { isValidId } from '../../core/ids.js';
 import { docFull, docJson, docLine } from '../format.js';
@@ -23,6 +24,9 @@ export const registerReadCommands: Register = (program, ctx) => {
       const loaded = await c.load();
       const doc = loaded.derived.byId.get(id);
       if (!doc) throw new NotFoundError(`no doc "${id}" (see \`orchestra list\`)`);
+      // Only the worker itself reading its own order or answer is a delivery; the lead looking is not.
+      const me = c.identity;
+      if ((doc.type === 'order' && doc.to === me) || (doc.type === 'answer' && answerFor(doc, loaded.derived) === me)) recordShown(c.ws, me, [doc.id], 'show');
       c.io.out(c.json ? JSON.stringify(docJson(doc, loaded.derived, true)) : docFull(doc, loaded.derived));
     });
 
@@ -66,7 +70,8 @@ export const registerReadCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       c.requireWorker(worker);
       const loaded = await c.load({ liveOnly: true });
-      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived, shownIds(c.ws, worker));
+      if (c.identity === worker) recordShown(c.ws, worker, [...inbox.ready, ...inbox.answers].map((d) => d.id), 'pending');
       const j = (d: (typeof inbox.ready)[number]) => docJson(d, loaded.derived);
       if (c.json) {
         c.io.out(JSON.stringify({ worker, ready: inbox.ready.map(j), waiting: inbox.waiting.map(j), answers: inbox.answers.map(j), inProgress: inbox.inProgress.map(j), blocked: inbox.blocked.map(j) }));
@@ -96,12 +101,17 @@ export const registerReadCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       c.requireWorker(worker);
       const loaded = await c.load({ liveOnly: true });
-      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived, shownIds(c.ws, worker));
       const next = inbox.ready[0];
+      const mine = c.identity === worker;
       if (c.json) {
+        if (mine && next) recordShown(c.ws, worker, [next.id], 'next');
         c.io.out(JSON.stringify(next ? docJson(next, loaded.derived, true) : null));
         return;
       }
+      // Unread answers come first: the answer to a doubt may change how the next order is done.
+      for (const a of inbox.answers) c.io.out(`${pc.bold('Unread answer')}\n${docFull(a, loaded.derived)}\n`);
+      if (mine) recordShown(c.ws, worker, [...inbox.answers, ...(next ? [next] : [])].map((d) => d.id), 'next');
       if (!next) {
         const why = inbox.inProgress.length
           ? `${worker} has an order in progress: ${inbox.inProgress[0].id}`

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
+import { recordShown } from '../../store/receipts.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
 
@@ -29,7 +30,12 @@ Example:
       const c = ctx(cmd);
       c.requireWorker(worker);
       const json = c.json;
+      const mine = c.identity === worker;
       const emit = (ev: Parameters<typeof renderEvent>[0]) => {
+        if (mine) {
+          const ids = ev.event === 'summary' ? [...ev.ready, ...ev.answers].map((d) => d.id) : ev.event === 'order' || ev.event === 'answer' ? [ev.doc.id] : [];
+          recordShown(c.ws, worker, ids, 'watch');
+        }
         if (json) c.io.out(JSON.stringify(ev));
         else c.io.out(`${ev.event === 'order' && !opts.quiet ? '\x07' : ''}${renderEvent(ev)}\n`);
       };

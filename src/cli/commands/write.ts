@@ -141,7 +141,7 @@ export const registerWriteCommands: Register = (program, ctx) => {
       const w = await writeDoc(
         c.ws,
         c.git,
-        { type: 'report', title, from: order.to, to: 'daemon', worker: order.to, re: id, outcome, priority: outcome === 'blocked' ? 'high' : order.priority, body },
+        { type: 'report', title, from: me === 'lead' ? 'lead' : order.to, to: 'daemon', worker: order.to, re: id, outcome, priority: outcome === 'blocked' ? 'high' : order.priority, body },
         { actor: me, edits: order.status === status ? [] : [{ abs: order.abs, key: 'status', value: status }] },
       );
       printWritten(c, w, { order: id, outcome });
