@@ -140,7 +140,7 @@ describe('orchestra worker add', () => {
     const dir = await makeWorkspace({ workers: 'worker-api' });
     writeFileSync(path.join(dir, 'orchestra.yaml'), `${read(dir)}# my edit in progress\n`);
     const r = await run(dir, ['worker', 'add', 'worker-web']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/uncommitted changes/);
     expect(read(dir)).toMatch(/# my edit in progress\n$/);
   });
@@ -153,11 +153,11 @@ describe('orchestra worker remove', () => {
     const order = await ok(dir, ['order', 'worker-docs', 'Write the guide']);
 
     let r = await run(dir, ['worker', 'remove', 'worker-api']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/worker-web depends on worker-api/);
 
     r = await run(dir, ['worker', 'remove', 'worker-docs']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/worker-docs has 1 open order .*cancel/);
 
     await ok(dir, ['cancel', order]);
