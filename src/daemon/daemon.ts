@@ -21,6 +21,7 @@ import { OrchestraError, formatProblem } from '../errors.js';
 import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
+import { renderBriefing } from '../core/briefing.js';
 import { Git } from '../store/git.js';
 import { readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
@@ -531,7 +532,7 @@ class Daemon {
       // and with the anthropic brain the prompt is sent to the API.
       const abs = path.join(this.ws.root, w.prompt);
       if (lstatSync(abs).isSymbolicLink() || !realpathSync(abs).startsWith(realpathSync(this.ws.root) + path.sep)) return undefined;
-      return readFileSync(abs, 'utf8');
+      return renderBriefing(this.config, worker, readFileSync(abs, 'utf8'));
     } catch {
       return undefined;
     }
@@ -547,7 +548,7 @@ class Daemon {
         kind: step.request,
         trigger: input.trigger,
         snapshot: { config: input.config, docs: input.docs, derived: input.derived, now: input.now },
-        prompt: this.brain.name === 'rules' ? undefined : this.promptOf(input.trigger.from),
+        prompt: this.brain.name === 'rules' ? undefined : this.promptOf(input.trigger.worker),
       });
       return { reaction: reactionsFor(input, decision), decision: decision.action, brainMs: performance.now() - t0 };
     } catch (e) {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
 import { recordShown } from '../../store/receipts.js';
+import { areaText } from '../../core/briefing.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
 
@@ -48,6 +49,9 @@ Example:
         onError: (m) => c.io.err(`warning: ${m}`),
         conflictIntervalMs: opts.conflictInterval,
       });
+      // The area comes from the config as it is now, never from a copy written into the prompt at init.
+      const me = c.config.workers.find((w) => w.name === worker);
+      if (!json && me) c.io.err(areaText(me));
       if (opts.once) {
         await dog.start({ live: false });
         await dog.stop();
