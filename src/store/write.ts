@@ -12,6 +12,7 @@ import { isoTime } from '../core/time.js';
 import { createDocFile, updateDocKey } from './docs.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { rel, type Workspace } from './workspace.js';
+import { commitThatTook, withSignalsHeld } from './write-guard.js';
 
 export interface NewDoc {
   type: DocType;
@@ -54,7 +55,7 @@ function authorFor(actor: string): string | undefined {
 export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: WriteOptions = {}): Promise<Written> {
   const now = opts.now ?? new Date();
   const actor = opts.actor ?? input.from;
-  return git.withWriteLock(async () => {
+  return withSignalsHeld(() => git.withWriteLock(async () => {
     const [written] = createDocFiles(ws, [input], now);
     const { id, doc } = written;
     const docAbs = path.join(ws.root, written.path);
@@ -76,8 +77,9 @@ export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: Wri
       return { ...written, commit };
     } catch (e) {
       // Nothing half-done: the new file goes, edited files get their old text back; unless another process's
-      // commit took them meanwhile (`git commit -a`): what a commit holds is never deleted or rewound.
-      if ((await git.inHead([written.path])).has(written.path)) throw e;
+      // commit took the doc meanwhile (`git commit -a`): it is committed, as asked, so that is a success.
+      const took = await commitThatTook(git, written.path);
+      if (took) return { ...written, commit: took };
       try {
         unlinkSync(docAbs);
       } catch {
@@ -86,7 +88,7 @@ export async function writeDoc(ws: Workspace, git: Git, input: NewDoc, opts: Wri
       for (const b of backups.reverse()) writeFileSync(b.abs, b.text);
       throw e;
     }
-  }, `${input.type} ${input.worker}`);
+  }, `${input.type} ${input.worker}`));
 }
 
 /** Changes an existing doc's frontmatter key and commits that file alone. */
