@@ -22,6 +22,7 @@ import { openAlerts, raiseAlert, resolveAlert } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { renderBriefing } from '../core/briefing.js';
+import { handledFromHistory, lastDaemonCommit } from '../store/cursor-history.js';
 import { Git } from '../store/git.js';
 import { readLock, tryAcquireLock } from '../store/lock.js';
 import type { Workspace } from '../store/workspace.js';
@@ -210,7 +211,13 @@ class Daemon {
     const cursor = readCursor(this.ws);
     let adopted = 0;
     const liveIds = new Set(this.live.docs().map((d) => d.id));
-    if (!cursor.existed) {
+    const lastDaemon = cursor.existed ? undefined : await lastDaemonCommit(this.git);
+    if (lastDaemon) {
+      // No state folder, but this daemon has worked here before: not a first start (see cursor-history.ts).
+      for (const id of handledFromHistory(this.live.docs(), lastDaemon)) this.handled.add(id);
+      writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id)));
+      this.emit({ kind: 'warning', message: `no daemon cursor but daemon commits up to ${lastDaemon}: cursor rebuilt from history` });
+    } else if (!cursor.existed) {
       if (!this.opts.catchUp) {
         for (const d of this.live.docs()) {
           if (d.from === 'daemon') continue;
