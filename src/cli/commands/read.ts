@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { DOC_TYPES } from '../../core/doc.js';
 import { answerFor, inboxOf } from '../../core/state.js';
 import { recordShown, shownIds } from '../../store/receipts.js';
+import { reportCommits } from '../../store/evidence.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { isValidId } from '../../core/ids.js';
 import { docFull, docJson, docLine } from '../format.js';
@@ -27,7 +28,15 @@ export const registerReadCommands: Register = (program, ctx) => {
       // Only the worker itself reading its own order or answer is a delivery; the lead looking is not.
       const me = c.identity;
       if ((doc.type === 'order' && doc.to === me) || (doc.type === 'answer' && answerFor(doc, loaded.derived) === me)) recordShown(c.ws, me, [doc.id], 'show');
-      c.io.out(c.json ? JSON.stringify(docJson(doc, loaded.derived, true)) : docFull(doc, loaded.derived));
+      // A report comes with its evidence: the commits made for its order.
+      const order = doc.re ? loaded.derived.byId.get(doc.re) : undefined;
+      const commits = doc.type === 'report' ? await reportCommits(c.git, doc, order, c.config.workers.find((w) => w.name === doc.worker)) : undefined;
+      if (c.json) {
+        c.io.out(JSON.stringify({ ...docJson(doc, loaded.derived, true), ...(commits ? { commits } : {}) }));
+        return;
+      }
+      c.io.out(docFull(doc, loaded.derived));
+      if (commits) c.io.out(`\n${pc.bold(`Commits (${commits.length})`)}${commits.map((x) => `\n  ${x.commit}  ${x.subject}`).join('') || pc.dim('\n  none found on its branch or with its trailer')}`);
     });
 
   program
