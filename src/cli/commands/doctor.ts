@@ -146,7 +146,7 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
             name: 'prompts',
             ok: false,
             message: `missing prompt${missing.length === 1 ? '' : 's'}: ${missing.map((w) => w.prompt).join(', ')}`,
-            fix: `write ${missing.length === 1 ? 'it' : 'them'} (each tells the agent how to use orchestra; \`orchestra init --force\` rewrites the templates, or \`git checkout -- ${missing[0].prompt}\` restores a deleted one)`,
+            fix: `write ${missing.length === 1 ? 'it' : 'them'} (the lead's standing words for the worker; \`orchestra init --force\` writes a start for each missing one, or \`git checkout -- ${missing[0].prompt}\` restores a deleted one)`,
           }
         : { name: 'prompts', ok: true, message: `${config.workers.length} prompt${config.workers.length === 1 ? '' : 's'} present` },
     );
