@@ -33,6 +33,17 @@ export class UsageError extends OrchestraError {
   }
 }
 
+/**
+ * A well-formed request the workspace's state does not allow now (a worker with open orders, an uncommitted
+ * orchestra.yaml): the same command may succeed later, so it is not a usage error. Exit 1. The message names the rule.
+ */
+export class Refusal extends OrchestraError {
+  constructor(message: string) {
+    super(message, EXIT.runtime);
+    this.name = 'Refusal';
+  }
+}
+
 /** Invalid config or docs. Exit 3; carries every problem found. */
 export class ValidationError extends OrchestraError {
   readonly problems: Problem[];

@@ -3,7 +3,7 @@
  * workspace of its own, and must be the one that fails (exit 1), naming its fix.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeCheck } from '../src/cli/commands/doctor.js';
@@ -48,7 +48,8 @@ describe('orchestra doctor', () => {
     expect(text.exitCode).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines).toHaveLength(ALL.length + 1);
-    for (const [i, name] of ALL.entries()) expect(lines[i]).toMatch(new RegExp(`^✔ ${name}\\s`));
+    // The daemon is not running in a fresh workspace: a warning (issue 12 item 6), not a tick.
+    for (const [i, name] of ALL.entries()) expect(lines[i]).toMatch(new RegExp(`^${name === 'daemon' ? '!' : '✔'} ${name}\\s`));
     expect(lines.at(-1)).toBe('ready');
   });
 
@@ -139,15 +140,15 @@ describe('orchestra doctor', () => {
     expect(check(r.checks, 'ignore').fix).toMatch(/state\//);
   });
 
-  it('daemon: a lock left by a dead daemon fails; a live daemon passes', async () => {
+  it('daemon: a lock left by a dead daemon is a warning and is cleared; a live daemon passes', async () => {
     const dir = await makeWorkspace();
     // A pid that cannot be alive: a finished child's.
     const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
     writeFileSync(path.join(dir, '.orchestra/state/daemon.pid'), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), at: Date.now() }));
     let r = await doctor(dir);
-    expect(failed(r.checks)).toEqual(['daemon']);
-    expect(check(r.checks, 'daemon').message).toMatch(new RegExp(`pid ${dead} is gone`));
-    unlinkSync(path.join(dir, '.orchestra/state/daemon.pid'));
+    expect(failed(r.checks)).toEqual([]);
+    expect(check(r.checks, 'daemon')).toMatchObject({ level: 'warning', message: expect.stringMatching(new RegExp(`pid ${dead} is gone; its stale lock was cleared`)) });
+    expect(existsSync(path.join(dir, '.orchestra/state/daemon.pid'))).toBe(false);
 
     r = await doctor(dir);
     expect(check(r.checks, 'daemon')).toMatchObject({ ok: true, message: expect.stringMatching(/not running/) });

@@ -1,11 +1,20 @@
 /** `orchestra init` on new folders and on repositories that already hold work of their own. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderBriefing } from '../src/core/briefing.js';
+import { loadConfig } from '../src/store/config-file.js';
+import { workspaceAt } from '../src/store/workspace.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cleanupTemp, git, gitdir, ok, okJson, run, subjects, tempDir } from './helpers.js';
 
 afterAll(cleanupTemp);
+
+/** The briefing as the brain, the watchdog and `orchestra prompt` read it: the prompt file rendered with the config. */
+function briefing(dir: string, worker: string): string {
+  return renderBriefing(loadConfig(workspaceAt(dir)), worker, readFileSync(path.join(dir, '.orchestra', 'prompts', `${worker}.md`), 'utf8'));
+}
+
 
 const read = (dir: string, rel: string) => readFileSync(path.join(dir, rel), 'utf8');
 
@@ -73,7 +82,7 @@ describe('orchestra init', () => {
     const schema = JSON.parse(read(dir, '.orchestra/orchestra.schema.json'));
     expect(schema.properties.workers.type).toBe('array');
     expect(Object.keys(schema.properties.brain.properties)).toContain('max_daily_calls');
-    const prompt = read(dir, '.orchestra/prompts/worker-nlp.md');
+    const prompt = briefing(dir, 'worker-nlp');
     for (const cmd of ['pending worker-nlp', 'next worker-nlp', 'start <order-id>', 'doubt worker-nlp', 'report <order-id>', 'watch worker-nlp']) expect(prompt).toContain(cmd);
     expect(prompt).toContain('You build on worker-core');
     expect((await okJson(dir, ['validate'])).ok).toBe(true);
@@ -93,20 +102,20 @@ describe('orchestra init', () => {
     expect(cfg.workers.map((w: { name: string }) => w.name)).toEqual(['worker-api', 'worker-web']);
   });
 
-  it('refuses to overwrite without --force (exit 2, nothing changed); --force rewrites and keeps other files', async () => {
+  it('refuses to overwrite without --force (exit 1, nothing changed); --force repairs and keeps the config', async () => {
     const dir = gitdir();
     await ok(dir, ['init', '--workers', 'worker-api']);
     writeFileSync(path.join(dir, 'orchestra.yaml'), `${read(dir, 'orchestra.yaml')}# mine\n`);
     git(dir, ['commit', '-q', '-m', 'edit', '--', 'orchestra.yaml']);
     const head = git(dir, ['rev-parse', 'HEAD']).trim();
     const r = await run(dir, ['init']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/already exists.*--force/);
     expect(git(dir, ['rev-parse', 'HEAD']).trim()).toBe(head);
     expect(read(dir, 'orchestra.yaml')).toMatch(/# mine\n$/);
 
-    await ok(dir, ['init', '--force', '--workers', 'worker-api,worker-web']);
-    expect(read(dir, 'orchestra.yaml')).not.toContain('# mine');
+    await ok(dir, ['init', '--force', '--workers', 'worker-api']);
+    expect(read(dir, 'orchestra.yaml')).toMatch(/# mine\n$/);
     expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
   });
 

@@ -1,10 +1,19 @@
 /** `orchestra worker add|remove` on real workspaces, through the built CLI. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderBriefing } from '../src/core/briefing.js';
+import { loadConfig } from '../src/store/config-file.js';
+import { workspaceAt } from '../src/store/workspace.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemp, git, makeWorkspace, ok, okJson, run, subjects, trailersOf } from './helpers.js';
 
 afterAll(cleanupTemp);
+
+/** The briefing as the brain, the watchdog and `orchestra prompt` read it: the prompt file rendered with the config. */
+function briefing(dir: string, worker: string): string {
+  return renderBriefing(loadConfig(workspaceAt(dir)), worker, readFileSync(path.join(dir, '.orchestra', 'prompts', `${worker}.md`), 'utf8'));
+}
+
 
 const read = (dir: string, rel = 'orchestra.yaml') => readFileSync(path.join(dir, rel), 'utf8');
 
@@ -66,7 +75,7 @@ describe('orchestra worker add', () => {
 
     const cfg = await okJson(dir, ['validate']);
     expect(cfg.ok).toBe(true);
-    const prompt = read(dir, '.orchestra/prompts/worker-docs.md');
+    const prompt = briefing(dir, 'worker-docs');
     expect(prompt).toContain('orchestra --as worker-docs next worker-docs');
     expect(prompt).toContain('`docs/**`');
     expect(subjects(dir)[0]).toBe('orchestra: worker-add worker-docs: add worker-docs (scope docs/**, *.md)');
@@ -92,7 +101,7 @@ describe('orchestra worker add', () => {
     // --branch goes in the config (conflict detection reads it) and in the prompt.
     await ok(dir, ['worker', 'add', 'worker-ops', '--branch', 'worker/ops', '--description', 'deployment scripts']);
     expect(read(dir)).toMatch(/  - name: worker-ops {2,}# deployment scripts\n(    .*\n){4}    branch: worker\/ops\n/);
-    expect(read(dir, '.orchestra/prompts/worker-ops.md')).toContain('git worktree add -b worker/ops');
+    expect(briefing(dir, 'worker-ops')).toContain('git worktree add -b worker/ops');
     expect((await okJson(dir, ['validate'])).ok).toBe(true);
   });
 
@@ -140,7 +149,7 @@ describe('orchestra worker add', () => {
     const dir = await makeWorkspace({ workers: 'worker-api' });
     writeFileSync(path.join(dir, 'orchestra.yaml'), `${read(dir)}# my edit in progress\n`);
     const r = await run(dir, ['worker', 'add', 'worker-web']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/uncommitted changes/);
     expect(read(dir)).toMatch(/# my edit in progress\n$/);
   });
@@ -153,11 +162,11 @@ describe('orchestra worker remove', () => {
     const order = await ok(dir, ['order', 'worker-docs', 'Write the guide']);
 
     let r = await run(dir, ['worker', 'remove', 'worker-api']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/worker-web depends on worker-api/);
 
     r = await run(dir, ['worker', 'remove', 'worker-docs']);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/worker-docs has 1 open order .*cancel/);
 
     await ok(dir, ['cancel', order]);

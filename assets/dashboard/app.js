@@ -116,7 +116,7 @@ function drawChart(daily) {
 }
 
 async function loadMetrics() {
-  const m = await api('/api/metrics?since=14d');
+  const m = await api('/api/metrics');
   view.metrics = m;
   const q = m.quality;
   const [lo, hi] = m.targets.throughputPerDay;

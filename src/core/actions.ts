@@ -219,7 +219,8 @@ export function planReport(state: ActionState, actor: string, req: Extract<Actio
   const doc = newDoc(env, {
     type: 'report',
     title,
-    from: order.to,
+    // The lead closing a worker's order is not the worker reporting (no "worker idle" notice follows it).
+    from: actor === 'lead' ? 'lead' : order.to,
     to: 'daemon',
     worker: order.to,
     re: order.id,

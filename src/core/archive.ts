@@ -7,7 +7,7 @@
  */
 import type { Config } from './config.js';
 import type { Doc } from './doc.js';
-import type { Derived } from './state.js';
+import { isIdleNotice, type Derived } from './state.js';
 
 export interface ArchiveThread {
   root: string;
@@ -44,7 +44,8 @@ function settled(doc: Doc, derived: Derived): boolean {
     case 'doubt':
       return derived.isAnswered(doc);
     case 'escalation':
-      return derived.isResolved(doc);
+      // An idle notice needs no answer: it never holds its thread open.
+      return isIdleNotice(doc) || derived.isResolved(doc);
     default:
       return true;
   }

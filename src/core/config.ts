@@ -6,7 +6,7 @@ import { DURATION_HINT, parseDuration } from './duration.js';
 import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
 import { faqMatcher, faqPatternProblem } from './faq.js';
 
-import { CONFIG_FILE, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
+import { CONFIG_FILE, DEFAULT_METRICS_WINDOW_MS, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
 // The light half (types, names, lookups) lives in workers.ts so hot paths need not load zod.
 export * from './workers.js';
@@ -61,6 +61,7 @@ function buildSchemas() {
     faq: z.array(z.strictObject({ match: z.string(), answer: z.string() })).optional(),
     archive_after: duration.optional(),
     stale_after: duration.optional(),
+    metrics: z.strictObject({ window: duration.optional().describe('the metrics window everywhere (CLI, dashboard, API, alerts)') }).optional(),
     sync: z
       .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
       .optional(),
@@ -212,6 +213,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
   const durations: [string, string | number | undefined, number][] = [
     ['archive_after', raw.archive_after, 14 * 86_400_000],
     ['stale_after', raw.stale_after, 4 * 3_600_000],
+    ['metrics.window', raw.metrics?.window, DEFAULT_METRICS_WINDOW_MS],
     ['brain.timeout', raw.brain?.timeout, 60_000],
     ['brain.breaker.cooldown', raw.brain?.breaker?.cooldown, 60_000],
     ['sync.interval', raw.sync?.interval, 30_000],
@@ -267,6 +269,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     faq,
     archiveAfterMs: ms.archive_after,
     staleAfterMs: ms.stale_after,
+    metricsWindowMs: ms['metrics.window'],
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
       : undefined,

@@ -7,7 +7,7 @@ import { describeConflict, type Conflict } from './conflicts.js';
 import type { Doc } from './doc.js';
 import { formatDuration } from './duration.js';
 import { completionTimes, type Metrics } from './metrics.js';
-import type { Derived } from './state.js';
+import { asksLead, type Derived } from './state.js';
 
 export type ProblemLevel = 'info' | 'warning' | 'critical';
 
@@ -116,7 +116,7 @@ export function detectProblems(input: HealthInput): HealthProblem[] {
   }
 
   for (const d of docs) {
-    if (d.type !== 'escalation' || derived.isResolved(d)) continue;
+    if (!asksLead(d) || derived.isResolved(d)) continue;
     const rounds = Math.min(HEALTH_DEFAULTS.escalationRounds, Math.floor(age(now, d.created) / stale));
     if (rounds < 1) continue;
     out.push({

@@ -1,6 +1,6 @@
 /** The seed's metrics, as pure functions of the docs. Formulas are in `orchestra metrics --help`. */
 import type { Doc } from './doc.js';
-import type { Derived } from './state.js';
+import { asksLead, type Derived } from './state.js';
 
 export interface Metrics {
   since: string;
@@ -72,7 +72,8 @@ export function computeMetrics(input: { docs: readonly Doc[]; derived: Derived; 
   };
   const orders = input.docs.filter((d) => d.type === 'order' && inWindow(d.created));
   const completed = [...completionTimes(input.docs, input.derived).values()].filter(inWindow);
-  const escalations = input.docs.filter((d) => d.type === 'escalation' && inWindow(d.created)).length;
+  // Idle notices tell the lead something; they are not the lead deciding, so they do not cost autonomy.
+  const escalations = input.docs.filter((d) => asksLead(d) && inWindow(d.created)).length;
   const days = Math.max(1 / 24, (input.now.getTime() - input.since.getTime()) / 86_400_000);
 
   const daily: { date: string; completed: number }[] = [];
@@ -85,7 +86,7 @@ export function computeMetrics(input: { docs: readonly Doc[]; derived: Derived; 
   const round = (n: number) => Math.round(n * 100) / 100;
   const throughputPerDay = round(completed.length / days);
   const autonomyPct = orders.length ? round(((orders.length - escalations) / orders.length) * 100) : null;
-  const openEscalations = input.docs.filter((d) => d.type === 'escalation' && !input.derived.isResolved(d)).length;
+  const openEscalations = input.docs.filter((d) => asksLead(d) && !input.derived.isResolved(d)).length;
   return {
     since,
     until,

@@ -6,7 +6,7 @@
  */
 import type { Config } from './config.js';
 import type { Doc, DocType, Outcome, Priority } from './doc.js';
-import { OPEN_ORDER_STATES, type Derived } from './state.js';
+import { IDLE_TAG, OPEN_ORDER_STATES, type Derived } from './state.js';
 
 /** A doc the daemon will write: the same shape `writeDoc` takes, always `from: daemon` and `re: <trigger>`. */
 export interface ReactionDoc {
@@ -81,8 +81,9 @@ function quote(doc: Doc): string {
   return `${doc.type} \`${doc.id}\` from ${doc.from}: "${doc.title}"\n\n${lines.join('\n')}`;
 }
 
-export function escalation(trigger: Doc, title: string, reason: string, priority: Priority = 'high'): ReactionDoc {
+export function escalation(trigger: Doc, title: string, reason: string, priority: Priority = 'high', tags?: string[]): ReactionDoc {
   return {
+    ...(tags ? { tags } : {}),
     type: 'escalation',
     title: clip(title, 200),
     from: 'daemon',
@@ -90,7 +91,11 @@ export function escalation(trigger: Doc, title: string, reason: string, priority
     worker: trigger.worker,
     priority,
     re: trigger.id,
-    body: `${reason}\n\n${quote(trigger)}\n\nAnswer with \`orchestra answer <this id> --body "..."\`, or write an order with \`re:\` set to this escalation.`,
+    body: `${reason}\n\n${quote(trigger)}\n\n${
+      tags?.includes(IDLE_TAG)
+        ? `The next order to ${trigger.worker} settles this notice.`
+        : 'Answer with `orchestra answer <this id> --body "..."`, or write an order with `re:` set to this escalation.'
+    }`,
   };
 }
 
@@ -222,15 +227,18 @@ export function reactionsFor(input: PlanInput, decision: Decision): Reaction {
       message: `${orders.length} new order${orders.length === 1 ? '' : 's'} for ${[...new Set(orders.map((o) => o.worker))].join(', ')}`,
     };
   }
-  const worker = t.from;
+  // A report the lead filed on the worker's order (`from: lead`) still speaks for the worker's thread.
+  const worker = t.from === 'lead' ? t.worker : t.from;
   const unblocked = t.re && t.outcome === 'completed' ? unblockedBy(t.re, docs, derived, config).map((d) => `${d.id} (${d.to})`) : [];
   const note = unblocked.length ? `; now ready: ${unblocked.join(', ')}` : '';
   const open = workers.has(worker) ? openOrdersOf(worker, docs, derived) : [];
   if (open.length || !workers.has(worker)) {
     return { docs: [], message: `no new orders; ${worker} has ${open.length} open order${open.length === 1 ? '' : 's'}${note}` };
   }
+  // The lead closed the order itself: telling the lead the worker is idle would tell it what it just did.
+  if (t.from === 'lead') return { docs: [], message: `no new orders; the lead closed ${worker}'s last order${note}` };
   return {
-    docs: [escalation(t, `Worker idle: ${worker}`, `${worker} finished its work and has no open order left: give it the next order.`, 'medium')],
+    docs: [escalation(t, `Worker idle: ${worker}`, `${worker} finished its work and has no open order left: give it the next order (no answer needed).`, 'medium', [IDLE_TAG])],
     message: `no new orders and ${worker} has none open: escalated "worker idle"${note}`,
   };
 }

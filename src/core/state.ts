@@ -33,6 +33,23 @@ export interface Derived {
   stateOf(doc: Doc): string | null;
   isAnswered(doubt: Doc): boolean;
   isResolved(escalation: Doc): boolean;
+  /**
+   * For an answer to an escalation that a doubt or a blocked report raised: that doubt or report. The lead answers
+   * the escalation, but the answer is the worker's, so it counts for (and is delivered as) the answer to it.
+   */
+  answerTo: Map<string, Doc>;
+}
+
+/** The tag that makes an escalation a "worker idle" notice: it needs no answer and is not a call on the lead. */
+export const IDLE_TAG = 'idle';
+
+export function isIdleNotice(doc: Doc): boolean {
+  return doc.type === 'escalation' && doc.tags.includes(IDLE_TAG);
+}
+
+/** An escalation that asks the lead to decide (every escalation but the idle notice). */
+export function asksLead(doc: Doc): boolean {
+  return doc.type === 'escalation' && !isIdleNotice(doc);
 }
 
 function orderBaseState(order: Doc, replies: Doc[] | undefined): OrderState {
@@ -88,9 +105,21 @@ export function derive(docs: readonly Doc[], config: Config): Derived {
     orders.set(d.id, waitingOn.length ? { state: 'waiting', waitingOn } : { state: 'pending', waitingOn });
   }
 
-  const isAnswered = (doubt: Doc) => (replies.get(doubt.id) ?? []).some((r) => r.type === 'answer');
+  const answerTo = new Map<string, Doc>();
+  for (const d of docs) {
+    if (d.type !== 'answer' || d.from === 'daemon' || !d.re) continue;
+    const esc = byId.get(d.re);
+    if (esc?.type !== 'escalation' || esc.from !== 'daemon' || !esc.re) continue;
+    const raisedBy = byId.get(esc.re);
+    if (raisedBy?.type === 'doubt' || (raisedBy?.type === 'report' && raisedBy.outcome === 'blocked')) answerTo.set(d.id, raisedBy);
+  }
+  const answeredThrough = new Set([...answerTo.values()].map((d) => d.id));
+  const isAnswered = (doubt: Doc) => answeredThrough.has(doubt.id) || (replies.get(doubt.id) ?? []).some((r) => r.type === 'answer');
+  // The next order to the worker settles an idle notice: it said "give it the next order", and that happened.
+  const laterOrder = (esc: Doc) => (ordersByWorker.get(esc.worker) ?? []).some((o) => o.created >= esc.created);
   const isResolved = (esc: Doc) =>
-    (replies.get(esc.id) ?? []).some((r) => (r.type === 'answer' || r.type === 'order') && r.from !== 'daemon');
+    (replies.get(esc.id) ?? []).some((r) => (r.type === 'answer' || r.type === 'order') && r.from !== 'daemon') ||
+    (isIdleNotice(esc) && laterOrder(esc));
   const stateOf = (doc: Doc): string | null => {
     switch (doc.type) {
       case 'order':
@@ -103,7 +132,7 @@ export function derive(docs: readonly Doc[], config: Config): Derived {
         return null;
     }
   };
-  return { byId, orders, replies, stateOf, isAnswered, isResolved };
+  return { byId, orders, replies, stateOf, isAnswered, isResolved, answerTo };
 }
 
 /** The blocked report an order is stuck on (its latest report), to record when the order is started again. */
@@ -127,16 +156,30 @@ export interface Inbox {
   answers: Doc[];
 }
 
+/** The worker an answer is for: the author of the doubt or report it answers (through an escalation), else its `to`. */
+export function answerFor(answer: Doc, derived: Derived): string {
+  const through = derived.answerTo.get(answer.id);
+  if (through) return through.type === 'doubt' ? through.from : through.worker;
+  return answer.to;
+}
+
+/** Answers meant for a worker to read; an answer to an idle notice is the lead's note, not the worker's. */
+export function answersFor(worker: string, docs: readonly Doc[], derived: Derived): Doc[] {
+  return docs.filter((d) => {
+    if (d.type !== 'answer' || answerFor(d, derived) !== worker) return false;
+    const re = d.re ? derived.byId.get(d.re) : undefined;
+    return !(re && isIdleNotice(re));
+  });
+}
+
 /**
- * A worker's inbox. An answer stays unread until the worker files a report after it: asking another question
- * does not mean the first answer was read, and a report closes the piece of work the answers were about.
+ * A worker's inbox. An answer is unread until it was shown to the worker (`shown`: the receipts); nothing
+ * here compares clocks, so a report, a later doubt or another machine's clock never hides one.
  */
-export function inboxOf(worker: string, docs: readonly Doc[], derived: Derived): Inbox {
+export function inboxOf(worker: string, docs: readonly Doc[], derived: Derived, shown: ReadonlySet<string> = new Set()): Inbox {
   const mine = docs.filter((d) => d.type === 'order' && d.to === worker);
   const pick = (s: OrderState) => mine.filter((d) => derived.orders.get(d.id)?.state === s).sort(byPriorityThenAge);
-  let lastOwn = '';
-  for (const d of docs) if (d.type === 'report' && d.from === worker && d.created > lastOwn) lastOwn = d.created;
-  const answers = docs.filter((d) => d.type === 'answer' && d.to === worker && d.created >= lastOwn);
+  const answers = answersFor(worker, docs, derived).filter((d) => !shown.has(d.id));
   return { worker, ready: pick('pending'), waiting: pick('waiting'), inProgress: pick('in_progress'), blocked: pick('blocked'), answers };
 }
 
@@ -167,7 +210,7 @@ export function workerViews(docs: readonly Doc[], derived: Derived, config: Conf
   });
 }
 
-/** Escalations to the lead that nobody has resolved yet, oldest first. */
+/** Escalations that wait for the lead's decision, oldest first (idle notices need no answer). */
 export function openEscalations(docs: readonly Doc[], derived: Derived): Doc[] {
-  return docs.filter((d) => d.type === 'escalation' && !derived.isResolved(d));
+  return docs.filter((d) => asksLead(d) && !derived.isResolved(d));
 }

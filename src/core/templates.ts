@@ -1,4 +1,5 @@
 /** Text that `init` and `worker add` write. Pure: callers decide where it goes. */
+import { leadWordsTemplate } from './briefing.js';
 
 export interface WorkerSeed {
   name: string;
@@ -60,42 +61,9 @@ stale_after: 4h                    # an order in progress with no activity for t
 `;
 }
 
-export function promptTemplate(worker: WorkerSeed | { name: string; scope: string[]; dependsOn: string[]; description?: string; branch?: string }): string {
-  const n = worker.name;
-  return `# ${n}
-
-You are **${n}**, one of several AI coding agents working on this repository${worker.description ? `, responsible for ${worker.description}` : ''}.
-The lead and a coordinating daemon talk to you through orchestra: Markdown docs committed under
-\`.orchestra/docs/\`. Never ask the lead anything in chat; ask through a doubt and keep working.
-
-## Your area
-${worker.scope.length ? worker.scope.map((s) => `- \`${s}\``).join('\n') : '- (no scope declared: ask the lead before touching shared files)'}
-${worker.dependsOn.length ? `\nYou build on ${worker.dependsOn.join(', ')}: their earlier orders finish before yours become ready.\n` : ''}
-Change only files in your area. A change outside it, or to a file another worker is changing, is reported as
-a conflict.${worker.branch ? `\n\nCommit your work on the branch \`${worker.branch}\`, in a worktree of your own (once:
-\`git worktree add -b ${worker.branch} ../${n}\`); the lead merges it. orchestra commands work from there too.` : ''}
-
-## Your loop
-Every command below is run from your worktree; add \`--json\` for machine-readable output.
-
-1. See what is waiting for you: \`orchestra --as ${n} pending ${n}\`
-   (or keep \`orchestra watch ${n}\` open: it shows new orders and answers the moment they land).
-2. Read the most important ready order in full: \`orchestra --as ${n} next ${n}\`
-3. Start it: \`orchestra --as ${n} start <order-id>\`
-4. Do the work. Run the tests before you report.
-5. If something is unclear, do not stop and do not guess: ask
-   \`orchestra --as ${n} doubt ${n} "<question>" --body "<context, options you see>"\`
-   and continue with what you can; the answer arrives in your inbox (\`pending\` lists unread answers).
-6. Report when done: \`orchestra --as ${n} report <order-id> --body "<what changed, where, how it was tested>"\`
-   - \`--partial\` if part is done and you continue,
-   - \`--blocked\` if you cannot go on (say exactly why: the lead is told at once).
-7. Go back to 1.
-
-## Rules
-- One order at a time, the most important first (\`next\` picks it for you).
-- A report always says what changed (files), how it was verified, and what is left.
-- Never edit another worker's docs; never rewrite history under \`.orchestra/\`.
-`;
+/** The prompt file `init` and `worker add` write: the lead's words only (the briefing renders the rest). */
+export function promptTemplate(worker: { name: string; description?: string }): string {
+  return leadWordsTemplate(worker);
 }
 
 /**

@@ -2,6 +2,8 @@
 
 export const CONFIG_FILE = 'orchestra.yaml';
 export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** The seed's window: a week. */
+export const DEFAULT_METRICS_WINDOW_MS = 7 * 86_400_000;
 export const RESERVED_NAMES = new Set(['lead', 'daemon']);
 
 export interface WorkerConfig {
@@ -40,6 +42,8 @@ export interface Config {
   faq: { match: string; answer: string; re: FaqMatcher }[];
   archiveAfterMs: number;
   staleAfterMs: number;
+  /** One metrics window by default for the CLI, the dashboard, the API and the autonomy alert (`metrics.window`). */
+  metricsWindowMs: number;
   sync?: { remote: string; branch: string; intervalMs: number };
   notify?: NotifyConfig;
 }

@@ -22,6 +22,8 @@ import { OrchestraError, formatProblem } from '../errors.js';
 import { openAlerts } from '../store/alerts.js';
 import { archiveSettled } from '../store/archive.js';
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
+import { renderBriefing } from '../core/briefing.js';
+import { handledFromHistory, lastDaemonCommit } from '../store/cursor-history.js';
 import { Git } from '../store/git.js';
 import { LiveDocs, openLiveDocsCount, type Change, type LiveEvent } from '../store/live-docs.js';
 import { openWatcherCount } from '../store/watcher.js';
@@ -218,7 +220,13 @@ class Daemon {
     const cursor = readCursor(this.ws);
     let adopted = 0;
     const liveIds = new Set(this.live.docs().map((d) => d.id));
-    if (!cursor.existed) {
+    const lastDaemon = cursor.existed ? undefined : await lastDaemonCommit(this.git);
+    if (lastDaemon) {
+      // No state folder, but this daemon has worked here before: not a first start (see cursor-history.ts).
+      for (const id of handledFromHistory(this.live.docs(), lastDaemon)) this.handled.add(id);
+      writeCursor(this.ws, [...this.handled].filter((id) => liveIds.has(id)));
+      this.emit({ kind: 'warning', message: `no daemon cursor but daemon commits up to ${lastDaemon}: cursor rebuilt from history` });
+    } else if (!cursor.existed) {
       if (!this.opts.catchUp) {
         for (const d of this.live.docs()) {
           if (d.from === 'daemon') continue;
@@ -516,7 +524,7 @@ class Daemon {
       // and with the anthropic brain the prompt is sent to the API.
       const abs = path.join(this.ws.root, w.prompt);
       if (lstatSync(abs).isSymbolicLink() || !realpathSync(abs).startsWith(realpathSync(this.ws.root) + path.sep)) return undefined;
-      return readFileSync(abs, 'utf8');
+      return renderBriefing(this.config, worker, readFileSync(abs, 'utf8'));
     } catch {
       return undefined;
     }
@@ -532,7 +540,7 @@ class Daemon {
         kind: step.request,
         trigger: input.trigger,
         snapshot: { config: input.config, docs: input.docs, derived: input.derived, now: input.now },
-        prompt: this.brain.name === 'rules' ? undefined : this.promptOf(input.trigger.from),
+        prompt: this.brain.name === 'rules' ? undefined : this.promptOf(input.trigger.worker),
       });
       return { reaction: reactionsFor(input, decision), decision: decision.action, brainMs: performance.now() - t0 };
     } catch (e) {

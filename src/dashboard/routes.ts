@@ -51,9 +51,9 @@ function planOrHttp(d: Decision): Plan {
   throw new HttpError(d.refusal.kind === 'forbidden' ? 403 : 400, d.refusal.message);
 }
 
-function sinceParam(q: URLSearchParams): number {
+function sinceParam(q: URLSearchParams, windowMs: number): number {
   const raw = q.get('since');
-  if (!raw) return 7 * 86_400_000;
+  if (!raw) return windowMs;
   const ms = parseDuration(raw);
   if (ms === undefined || ms <= 0 || ms > 3650 * 86_400_000) throw new HttpError(400, `?since=${raw.slice(0, 40)} is not a duration: use e.g. 7d, 48h, 2w`);
   return ms;
@@ -76,7 +76,7 @@ function seedDoc(c: RouteContext, id: string, withContent: boolean) {
 
 const getInfo: Handler = (c) => sendJson(c.res, 200, c.views.info());
 const getWorkers: Handler = (c) => sendRawJson(c.res, 200, c.views.workersText());
-const getMetrics: Handler = (c) => sendRawJson(c.res, 200, c.views.metricsText(sinceParam(c.query)));
+const getMetrics: Handler = (c) => sendRawJson(c.res, 200, c.views.metricsText(sinceParam(c.query, c.views.snapshot().config.metricsWindowMs)));
 const getAlerts: Handler = (c) => {
   const all = c.query.get('all');
   if (all !== null && !['', '1', 'true', '0', 'false'].includes(all)) throw new HttpError(400, '?all= takes 1 or 0');

@@ -156,7 +156,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const loaded = await snapshot(team);
     const now = new Date();
     const health = await refreshHealth(loaded, now);
-    const metrics = metricsFor(loaded, { since: new Date(now.getTime() - 7 * 86_400_000), now });
+    const metrics = metricsFor(loaded, { since: new Date(now.getTime() - loaded.config.metricsWindowMs), now });
     out('');
     for (const l of metricsText(metrics)) out(l);
     out(pc.bold('\nTimeline (git log of .orchestra, oldest first)'));

@@ -13,7 +13,6 @@ import { collectChanges, type WorkerChanges } from './changes.js';
 import { acquireLock } from './lock.js';
 import type { Loaded } from './load.js';
 
-export const DEFAULT_WINDOW_MS = 7 * 86_400_000;
 
 export interface HealthReport {
   conflicts: Conflict[];
@@ -47,7 +46,7 @@ export async function refreshHealth(loaded: Loaded, now: Date, opts: { branchCha
   const { ws, config, git, docs, derived } = loaded;
   const changes = await collectChanges({ git, config, docs, derived, branchChanges: opts.branchChanges });
   const conflicts = detectConflicts(changes.changes, config);
-  const metrics = computeMetrics({ docs, derived, since: new Date(now.getTime() - DEFAULT_WINDOW_MS), now, conflicts: 0 });
+  const metrics = computeMetrics({ docs, derived, since: new Date(now.getTime() - config.metricsWindowMs), now, conflicts: 0 });
   const problems = detectProblems({ docs, derived, config, now, activity: changes.activity, metrics, conflicts });
 
   mkdirSync(ws.stateDir, { recursive: true });
@@ -71,7 +70,7 @@ export async function refreshHealth(loaded: Loaded, now: Date, opts: { branchCha
   } finally {
     release();
   }
-  const since = new Date(now.getTime() - DEFAULT_WINDOW_MS);
+  const since = new Date(now.getTime() - config.metricsWindowMs);
   const counted = countConflicts(readAlerts(ws), since, now);
   return { conflicts, problems, raised, resolved, activity: changes.activity, metrics: { ...metrics, ...counted, ...conflictFigures(metrics, counted.conflicts) } };
 }

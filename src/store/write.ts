@@ -17,6 +17,7 @@ import { setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { loadWorkspace } from './load.js';
 import { rel, type Workspace } from './workspace.js';
+import { commitThatTook, withSignalsHeld } from './write-guard.js';
 
 /** Randomness for ids: crypto-backed, so two processes started in the same millisecond still differ. */
 export const cryptoRandom: Random = () => randomInt(0, 2 ** 32) / 2 ** 32;
@@ -161,12 +162,12 @@ export async function performAction(
   opts: { now?: Date; random?: Random } = {},
 ): Promise<{ ok: true; applied: Applied; plan: Plan } | { ok: false; refusal: Refusal }> {
   const random = opts.random ?? cryptoRandom;
-  return git.withWriteLock(async () => {
+  return withSignalsHeld(() => git.withWriteLock(async () => {
     const loaded = await loadWorkspace(ws, { git, liveOnly: true });
     const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
     if (!d.ok) return d;
     return { ok: true as const, plan: d.plan, applied: await applyLocked(ws, git, d.plan, random) };
-  }, `${request.action} as ${actor}`);
+  }, `${request.action} as ${actor}`));
 }
 
 /**
@@ -174,7 +175,8 @@ export async function performAction(
  * the plan's actor, all under the write lock. On failure every file is as it was.
  */
 export async function applyPlan(ws: Workspace, git: Git, plan: Plan, opts: { random?: Random } = {}): Promise<Applied> {
-  return git.withWriteLock(() => applyLocked(ws, git, plan, opts.random ?? cryptoRandom), `${plan.action} ${plan.subject.worker}`);
+  // Ctrl-C waits until the plan is committed or rolled back, so nothing is left on disk for the daemon to commit.
+  return withSignalsHeld(() => git.withWriteLock(() => applyLocked(ws, git, plan, opts.random ?? cryptoRandom), `${plan.action} ${plan.subject.worker}`));
 }
 
 async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, random: Random): Promise<Applied> {
@@ -198,7 +200,13 @@ async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, 
     const kept = await undoCreated(ws, git, written);
     // A new doc another commit already took stays, and so do the edits that commit holds with it.
     if (!kept.length) restoreFiles(ws, backups);
-    throw e;
+    // Someone's `git commit -a` took every new doc meanwhile: they are committed, as asked, so that is a success
+    // (printed once); failing here would make a retry write them twice.
+    const took = written.length && kept.length === written.length ? await commitThatTook(git, written[0].path) : undefined;
+    if (!took) throw e;
+    for (const w of written) w.commit = took;
+    const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
+    return { commit: took, doc: renamed.get(plan.doc) ?? plan.doc, written, edited: plan.edits.map((x) => x.id) };
   }
 }
 

@@ -6,7 +6,7 @@ import { conflictJson, type Conflict, type ConflictJson } from '../core/conflict
 
 export type { ConflictJson };
 import type { Doc } from '../core/doc.js';
-import { inboxOf, type Derived } from '../core/state.js';
+import { answersFor, inboxOf, type Derived } from '../core/state.js';
 import { docJson, inboxJson, type DocJson } from '../core/json.js';
 
 export interface Snapshot {
@@ -36,11 +36,8 @@ export type WatchEvent =
 export function snapshotOf(worker: string, docs: readonly Doc[], derived: Derived): Snapshot {
   const orders = new Map<string, string>();
   const answers = new Set<string>();
-  for (const d of docs) {
-    if (d.to !== worker) continue;
-    if (d.type === 'order') orders.set(d.id, derived.orders.get(d.id)?.state ?? d.status ?? 'pending');
-    else if (d.type === 'answer') answers.add(d.id);
-  }
+  for (const d of docs) if (d.type === 'order' && d.to === worker) orders.set(d.id, derived.orders.get(d.id)?.state ?? d.status ?? 'pending');
+  for (const d of answersFor(worker, docs, derived)) answers.add(d.id);
   return { orders, answers };
 }
 
@@ -80,7 +77,7 @@ export function diffConflicts(worker: string, prev: ReadonlyMap<string, Conflict
   return out;
 }
 
-export function summaryOf(worker: string, docs: readonly Doc[], derived: Derived, conflicts: readonly Conflict[], at: string): WatchEvent {
-  const { ready, waiting, inProgress, blocked, answers } = inboxJson(inboxOf(worker, docs, derived), derived);
+export function summaryOf(worker: string, docs: readonly Doc[], derived: Derived, conflicts: readonly Conflict[], at: string, shown?: ReadonlySet<string>): WatchEvent {
+  const { ready, waiting, inProgress, blocked, answers } = inboxJson(inboxOf(worker, docs, derived, shown), derived);
   return { event: 'summary', at, worker, ready, waiting, inProgress, blocked, answers, conflicts: conflicts.map(conflictJson) };
 }

@@ -14,6 +14,7 @@ import { collectChanges } from '../store/changes.js';
 import type { Git } from '../store/git.js';
 import { LiveDocs, type LiveEvent } from '../store/live-docs.js';
 import type { Workspace } from '../store/workspace.js';
+import { shownIds } from '../store/receipts.js';
 import { diffConflicts, diffSnapshots, snapshotOf, summaryOf, type Snapshot, type WatchEvent } from './events.js';
 
 export interface WatchdogOptions {
@@ -69,7 +70,7 @@ export class Watchdog {
     this.read();
     this.snapshot = snapshotOf(this.o.worker, this.docs, this.derived);
     await this.refreshConflicts(false);
-    this.o.onEvent(summaryOf(this.o.worker, this.docs, this.derived, [...this.conflicts.values()], isoNow(this.o.clock)));
+    this.o.onEvent(summaryOf(this.o.worker, this.docs, this.derived, [...this.conflicts.values()], isoNow(this.o.clock), shownIds(this.o.ws, this.o.worker)));
     this.started = true;
     if (!live) return;
     if (this.changedBeforeStart) this.scheduleSettle();

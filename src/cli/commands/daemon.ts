@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../../errors.js';
-import { startDaemon } from '../../daemon/daemon.js';
+import { EXIT, OrchestraError, UsageError } from '../../errors.js';
+import { runningDaemon, startDaemon } from '../../daemon/daemon.js';
+import { unhandledDocs, waitHandled } from '../../daemon/handoff.js';
 import type { Register } from '../program.js';
 import { handleStopSignals } from '../signals.js';
 import { safeLine } from '../terminal.js';
@@ -26,6 +27,16 @@ Example:
       const c = ctx(cmd);
       const brain = opts.brain ?? c.config.brain.kind;
       if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
+      const running = opts.once ? runningDaemon(c.ws) : undefined;
+      if (running) {
+        // The running daemon already handles every doc (and adopted or caught up on its own first start).
+        const docs = async () => (await c.load({ liveOnly: true })).docs;
+        const todo = unhandledDocs(c.ws, await docs());
+        c.io.err(`a daemon is running (pid ${running.pid}): it handles what is new; waiting for it to handle ${todo.length} doc${todo.length === 1 ? '' : 's'}`);
+        const left = await waitHandled(c.ws, todo, docs, 60_000);
+        if (left.length) throw new OrchestraError(`the running daemon (pid ${running.pid}) has not handled ${left.join(', ')} after 60 s: see .orchestra/state/logs/daemon.jsonl`);
+        return;
+      }
       const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {

@@ -21,6 +21,8 @@ export interface Check {
   /** Short stable name: node, git, identity, config, dependencies, prompts, docs, state, daemon, brain, remote. */
   name: string;
   ok: boolean;
+  /** A check that passes but deserves a look (the daemon not running): printed as a warning, never a failure. */
+  level?: 'warning';
   /** What was found. */
   message: string;
   /** How to fix it, when it failed. */
@@ -146,7 +148,7 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
             name: 'prompts',
             ok: false,
             message: `missing prompt${missing.length === 1 ? '' : 's'}: ${missing.map((w) => w.prompt).join(', ')}`,
-            fix: `write ${missing.length === 1 ? 'it' : 'them'} (each tells the agent how to use orchestra; \`orchestra init --force\` rewrites the templates, or \`git checkout -- ${missing[0].prompt}\` restores a deleted one)`,
+            fix: `write ${missing.length === 1 ? 'it' : 'them'} (the lead's standing words for the worker; \`orchestra init --force\` writes a start for each missing one, or \`git checkout -- ${missing[0].prompt}\` restores a deleted one)`,
           }
         : { name: 'prompts', ok: true, message: `${config.workers.length} prompt${config.workers.length === 1 ? '' : 's'} present` },
     );
@@ -212,14 +214,35 @@ function stateCheck(ws: Workspace): Check {
 
 function daemonCheck(ws: Workspace): Check {
   const lock = daemonLock(ws);
-  if (!lock) return { name: 'daemon', ok: true, message: 'daemon not running (start it with `orchestra up` or `orchestra daemon`)' };
+  const notRunning = 'daemon not running: nothing answers doubts or escalates until it runs';
+  const start = 'start it with `orchestra up` or `orchestra daemon`';
+  if (!lock) return { name: 'daemon', ok: true, level: 'warning', message: notRunning, fix: start };
   if (Number.isNaN(lock.pid)) return { name: 'daemon', ok: false, message: '.orchestra/state/daemon.pid is unreadable', fix: 'stop any daemon, delete .orchestra/state/daemon.pid, and start it again' };
   if (lock.host && lock.host !== hostname()) return { name: 'daemon', ok: true, message: `daemon running on ${lock.host} (pid ${lock.pid})` };
   // The same test the daemon's start applies to take a stale lock over, so the two never disagree.
   const holder = holderState(lock.pid, lock.start);
   if (holder === 'alive') return { name: 'daemon', ok: true, message: `daemon running (pid ${lock.pid})` };
   const why = holder === 'reused' ? `pid ${lock.pid} now belongs to another process` : `pid ${lock.pid} is gone`;
-  return { name: 'daemon', ok: false, message: `the daemon died (${why}, its lock remains)`, fix: 'start it again with `orchestra up` or `orchestra daemon` (it takes the stale lock over); its log is in .orchestra/state/logs/' };
+  // A killed tmux session leaves the lock behind; that is not an error, and nobody else can clear it for the user.
+  const cleared = clearStaleLock(ws, lock.pid);
+  return {
+    name: 'daemon',
+    ok: true,
+    level: 'warning',
+    message: `${notRunning} (the last one died: ${why}${cleared ? '; its stale lock was cleared' : ', its lock remains'})`,
+    fix: `${start}; its last log is in .orchestra/state/logs/`,
+  };
+}
+
+/** Removes daemon.pid if it still names `pid` (a daemon that started meanwhile keeps its lock). */
+function clearStaleLock(ws: Workspace, pid: number): boolean {
+  if (daemonLock(ws)?.pid !== pid) return false;
+  try {
+    unlinkSync(path.join(ws.stateDir, 'daemon.pid'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function remoteCheck(ws: Workspace, remote: string, branch: string): Promise<Check> {
@@ -252,8 +275,9 @@ export const registerDoctorCommand: Register = (program, ctx) => {
       else {
         const width = Math.max(...checks.map((x) => x.name.length));
         for (const x of checks) {
-          const mark = x.ok ? pc.green('✔') : pc.red('✖');
-          c.io.out(`${mark} ${x.name.padEnd(width)}  ${safeLine(x.message)}${x.fix ? ` ${pc.yellow('→ fix:')} ${safeLine(x.fix)}` : ''}`);
+          const mark = !x.ok ? pc.red('✖') : x.level === 'warning' ? pc.yellow('!') : pc.green('✔');
+          const hint = x.fix ? ` ${pc.yellow(x.ok ? '→' : '→ fix:')} ${safeLine(x.fix)}` : '';
+          c.io.out(`${mark} ${x.name.padEnd(width)}  ${safeLine(x.message)}${hint}`);
         }
         const failed = checks.filter((x) => !x.ok).length;
         c.io.out(failed ? pc.red(`${failed} check${failed === 1 ? '' : 's'} failed`) : pc.green('ready'));

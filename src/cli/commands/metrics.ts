@@ -54,12 +54,12 @@ export const registerMetricsCommand: Register = (program, ctx) => {
   program
     .command('metrics')
     .description("throughput, autonomy and coordination against the seed's targets")
-    .option('--since <when>', 'window start: a duration ago (7d) or a date', '7d')
+    .option('--since <when>', 'window start: a duration ago (7d) or a date (default: metrics.window in orchestra.yaml, 7d)')
     .addHelpText('after', `\n${METRICS_FORMULAS}\n\nExample:\n  $ orchestra metrics --since 14d --json`)
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
       const now = new Date();
-      const since = parseSince(opts.since, now.getTime());
+      const since = opts.since ? parseSince(opts.since, now.getTime()) : new Date(now.getTime() - c.config.metricsWindowMs);
       const branchChanges = collectBranchChanges(c.git, c.config);
       branchChanges.catch(() => undefined);
       const loaded = await c.load();

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { DOC_TYPES } from '../../core/doc.js';
-import { inboxOf } from '../../core/state.js';
+import { answerFor, inboxOf } from '../../core/state.js';
+import { recordShown, shownIds } from '../../store/receipts.js';
+import { reportCommits } from '../../store/evidence.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { ambiguityMessage, resolveId, shortIdOf, tailCounts } from '../../core/ids.js';
 import { docJson, inboxJson } from '../../core/json.js';
@@ -33,7 +35,18 @@ export const registerReadCommands: Register = (program, ctx) => {
       if (!r.ok && r.reason === 'ambiguous') throw new UsageError(ambiguityMessage(id, r.candidates));
       const doc = r.ok ? loaded.derived.byId.get(r.id) : undefined;
       if (!doc) throw new NotFoundError(`no doc "${id}" (see \`orchestra list\`)`);
-      c.io.out(c.json ? JSON.stringify(docJson(doc, loaded.derived, true)) : docFull(doc, loaded.derived));
+      // Only the worker itself reading its own order or answer is a delivery; the lead looking is not.
+      const me = c.identity;
+      if ((doc.type === 'order' && doc.to === me) || (doc.type === 'answer' && answerFor(doc, loaded.derived) === me)) recordShown(c.ws, me, [doc.id], 'show');
+      // A report comes with its evidence: the commits made for its order.
+      const order = doc.re ? loaded.derived.byId.get(doc.re) : undefined;
+      const commits = doc.type === 'report' ? await reportCommits(c.git, doc, order, c.config.workers.find((w) => w.name === doc.worker)) : undefined;
+      if (c.json) {
+        c.io.out(JSON.stringify({ ...docJson(doc, loaded.derived, true), ...(commits ? { commits } : {}) }));
+        return;
+      }
+      c.io.out(docFull(doc, loaded.derived));
+      if (commits) c.io.out(`\n${pc.bold(`Commits (${commits.length})`)}${commits.map((x) => `\n  ${x.commit}  ${x.subject}`).join('') || pc.dim('\n  none found on its branch or with its trailer')}`);
     });
 
   program
@@ -77,7 +90,8 @@ export const registerReadCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       c.requireWorker(worker);
       const loaded = await c.load({ liveOnly: true });
-      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived, shownIds(c.ws, worker));
+      if (c.identity === worker) recordShown(c.ws, worker, [...inbox.ready, ...inbox.answers].map((d) => d.id), 'pending');
       if (c.json) {
         c.io.out(JSON.stringify(inboxJson(inbox, loaded.derived)));
         return;
@@ -107,12 +121,17 @@ export const registerReadCommands: Register = (program, ctx) => {
       const c = ctx(cmd);
       c.requireWorker(worker);
       const loaded = await c.load({ liveOnly: true });
-      const inbox = inboxOf(worker, loaded.docs, loaded.derived);
+      const inbox = inboxOf(worker, loaded.docs, loaded.derived, shownIds(c.ws, worker));
       const next = inbox.ready[0];
+      const mine = c.identity === worker;
       if (c.json) {
+        if (mine && next) recordShown(c.ws, worker, [next.id], 'next');
         c.io.out(JSON.stringify(next ? docJson(next, loaded.derived, true) : null));
         return;
       }
+      // Unread answers come first: the answer to a doubt may change how the next order is done.
+      for (const a of inbox.answers) c.io.out(`${pc.bold('Unread answer')}\n${docFull(a, loaded.derived)}\n`);
+      if (mine) recordShown(c.ws, worker, [...inbox.answers, ...(next ? [next] : [])].map((d) => d.id), 'next');
       if (!next) {
         const why = inbox.inProgress.length
           ? `${worker} has an order in progress: ${inbox.inProgress[0].id}`

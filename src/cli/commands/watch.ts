@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
+import { recordShown } from '../../store/receipts.js';
+import { areaText } from '../../core/briefing.js';
 import type { Register } from '../program.js';
 import { numberOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
@@ -31,7 +33,12 @@ Example:
       const c = ctx(cmd);
       c.requireWorker(worker);
       const json = c.json;
+      const mine = c.identity === worker;
       const emit = (ev: Parameters<typeof renderEvent>[0]) => {
+        if (mine) {
+          const ids = ev.event === 'summary' ? [...ev.ready, ...ev.answers].map((d) => d.id) : ev.event === 'order' || ev.event === 'answer' ? [ev.doc.id] : [];
+          recordShown(c.ws, worker, ids, 'watch');
+        }
         if (json) c.io.out(JSON.stringify(ev));
         else c.io.out(`${ev.event === 'order' && !opts.quiet ? '\x07' : ''}${renderEvent(ev)}\n`);
       };
@@ -44,6 +51,9 @@ Example:
         onError: (m) => c.io.err(`warning: ${safeLine(m)}`),
         conflictIntervalMs: opts.conflictInterval,
       });
+      // The area comes from the config as it is now, never from a copy written into the prompt at init.
+      const me = c.config.workers.find((w) => w.name === worker);
+      if (!json && me) c.io.err(areaText(me));
       if (opts.once) {
         await dog.start({ live: false });
         await dog.stop();

@@ -5,7 +5,7 @@ import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, globProblem } from '../../core/config.js';
 import { OPEN_ORDER_STATES } from '../../core/state.js';
 import { promptTemplate, workerItemText } from '../../core/templates.js';
-import { UsageError, ValidationError } from '../../errors.js';
+import { Refusal, UsageError, ValidationError } from '../../errors.js';
 import { parseConfigText } from '../../store/config-file.js';
 import { planOrder, type Plan } from '../../core/actions.js';
 import type { Config } from '../../core/config.js';
@@ -106,7 +106,7 @@ function configText(c: Ctx): string {
 /** Refuses to commit orchestra.yaml while it holds someone's uncommitted edits (they would be swept in). */
 async function requireCleanConfig(c: Ctx): Promise<void> {
   const dirty = await c.git.uncommitted([CONFIG_FILE]);
-  if (dirty.size) throw new UsageError(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
+  if (dirty.size) throw new Refusal(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
 }
 
 function validated(text: string): Config {
@@ -202,16 +202,16 @@ export const registerWorkerCommand: Register = (program, ctx) => {
       const config = c.config;
       c.requireWorker(name);
       const dependents = config.workers.filter((w) => w.dependsOn.includes(name)).map((w) => w.name);
-      if (dependents.length) throw new UsageError(`${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on ${name}: remove ${name} from their depends_on first`);
-      if (config.workers.length === 1) throw new UsageError(`${name} is the only worker: a workspace needs at least one`);
+      if (dependents.length) throw new Refusal(`${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on ${name}: remove ${name} from their depends_on first`);
+      if (config.workers.length === 1) throw new Refusal(`${name} is the only worker: a workspace needs at least one`);
       const loaded = await loadWorkspace(c.ws, { config, git: c.git });
       const open = loaded.docs.filter((d) => d.type === 'order' && d.to === name && OPEN_ORDER_STATES.has(loaded.derived.orders.get(d.id)!.state));
       if (open.length) {
-        throw new UsageError(`${name} has ${open.length} open order${open.length === 1 ? '' : 's'} (${open.map((d) => d.id).slice(0, 3).join(', ')}${open.length > 3 ? ', ...' : ''}): let them finish or cancel them first (\`orchestra cancel <id>\`)`);
+        throw new Refusal(`${name} has ${open.length} open order${open.length === 1 ? '' : 's'} (${open.map((d) => d.id).slice(0, 3).join(', ')}${open.length > 3 ? ', ...' : ''}): let them finish or cancel them first (\`orchestra cancel <id>\`)`);
       }
       const mine = new Set(loaded.docs.filter((d) => d.worker === name).map((d) => d.id));
       const referrer = loaded.docs.find((d) => d.worker !== name && ((d.re && mine.has(d.re)) || d.after.some((a) => mine.has(a))));
-      if (referrer) throw new UsageError(`${referrer.path} refers to ${name}'s docs: settle that thread before removing ${name}`);
+      if (referrer) throw new Refusal(`${referrer.path} refers to ${name}'s docs: settle that thread before removing ${name}`);
       const text = configText(c);
       const next = removeWorkerText(text, name);
       validated(next);
