@@ -13,7 +13,7 @@ import { readConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
 import { Git } from '../../store/git.js';
 import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { holderState } from '../../store/process.js';
 import { safeLine } from '../terminal.js';
 

@@ -3,7 +3,7 @@ import { renderEvent } from '../../watch/render.js';
 import { Watchdog } from '../../watch/watchdog.js';
 import { recordShown } from '../../store/receipts.js';
 import { areaText } from '../../core/briefing.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 import { safeLine } from '../terminal.js';

@@ -13,7 +13,7 @@ import { Forbidden } from '../../errors.js';
 import { applyPlan, commitFiles, cryptoRandom } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
