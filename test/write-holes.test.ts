@@ -59,6 +59,19 @@ describe('a write and what happens beside it', () => {
     expect(git(dir, ['log', '--format=%s', '-1']).trim()).toBe('my own work in progress');
     expect(git(dir, ['status', '--porcelain', '--', '.orchestra']).trim()).toBe('');
   });
+
+  it("someone's `git commit -a` takes an edit first (start): success, the id printed, the tree clean", async () => {
+    const dir = await makeWorkspace({ workers: 'worker-web' });
+    const order = await ok(dir, ['order', 'worker-web', 'Started under a user commit']);
+    const env = between(dir, 'git commit -q -a -m "my own work in progress" >/dev/null 2>&1');
+    const r = await run(dir, ['--as', 'worker-web', 'start', order], { env });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe(order);
+    expect(git(dir, ['log', '--format=%s', '-1']).trim()).toBe('my own work in progress');
+    expect(orders(dir)[0].fm.status).toBe('in_progress');
+    expect(git(dir, ['status', '--porcelain', '--', '.orchestra']).trim()).toBe('');
+  });
 });
 
 describe('a deleted state folder', () => {
