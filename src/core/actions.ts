@@ -219,8 +219,9 @@ export function planReport(state: ActionState, actor: string, req: Extract<Actio
   const doc = newDoc(env, {
     type: 'report',
     title,
-    // The lead closing a worker's order is not the worker reporting (no "worker idle" notice follows it).
-    from: actor === 'lead' ? 'lead' : order.to,
+    // Only the order's worker reports here (mayReport); a lead who closes an order itself writes the report by
+    // hand, `from: lead`, and no "worker idle" notice follows it (core/plan.ts).
+    from: order.to,
     to: 'daemon',
     worker: order.to,
     re: order.id,
