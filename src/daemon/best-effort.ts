@@ -6,8 +6,8 @@
 import { FailureNotices } from '../core/notices.js';
 import { raiseAlert, resolveAlert, type Alert } from '../store/alerts.js';
 import type { Workspace } from '../store/workspace.js';
+import { errorLine } from './log.js';
 
-const why = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 300);
 const ALERTS_OFF = 'alerts are not recorded until it can be written (the daemon goes on)';
 
 export class BestEffortState {
@@ -26,7 +26,7 @@ export class BestEffortState {
       raiseAlert(this.ws, a, this.now());
       this.faults.recovered('alerts', 'alerts are recorded again');
     } catch (e) {
-      this.faults.failed('alerts', `${why(e)}; ${ALERTS_OFF}`);
+      this.faults.failed('alerts', `${errorLine(e)}; ${ALERTS_OFF}`);
     }
   }
 
@@ -34,7 +34,7 @@ export class BestEffortState {
     try {
       resolveAlert(this.ws, key, this.now());
     } catch (e) {
-      this.faults.failed('alerts', `${why(e)}; ${ALERTS_OFF}`);
+      this.faults.failed('alerts', `${errorLine(e)}; ${ALERTS_OFF}`);
     }
   }
 
@@ -44,7 +44,7 @@ export class BestEffortState {
       write();
       this.faults.recovered('cursor');
     } catch (e) {
-      this.faults.failed('cursor', `${why(e)}; handled docs are remembered in memory (their reactions on disk keep a restart from doubling them)`);
+      this.faults.failed('cursor', `${errorLine(e)}; handled docs are remembered in memory (their reactions on disk keep a restart from doubling them)`);
     }
   }
 }

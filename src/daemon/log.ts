@@ -24,6 +24,11 @@ export type DaemonEvent =
   | { kind: 'error'; message: string }
   | { kind: 'stop'; reason: string; handled: number; reactions: number };
 
+/** An error as one short line, for an event or an alert. */
+export function errorLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
 export interface EventLog {
   event(e: DaemonEvent): void;
   close(): void;

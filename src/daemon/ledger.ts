@@ -1,0 +1,92 @@
+/**
+ * Exactly once (DESIGN.md, "The daemon"): a doc is handled when a daemon doc with `re: <id>` is on disk or the
+ * cursor lists it. The ledger keeps both in memory. The cursor is appended only after the reaction is committed;
+ * a crash in between leaves the reaction on disk, which counts.
+ */
+import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
+import { handledFromHistory, lastDaemonCommit } from '../store/cursor-history.js';
+import type { DaemonContext } from './context.js';
+
+export class Ledger {
+  /** Ids the cursor lists, plus those handled by this run. */
+  private readonly handled = new Set<string>();
+  /** Daemon docs on disk per trigger id, and the trigger of each daemon doc by path. */
+  private readonly reactions = new Map<string, number>();
+  private readonly reactionAt = new Map<string, string>();
+
+  constructor(private readonly ctx: DaemonContext) {}
+
+  /**
+   * Reads the cursor at start-up and compacts it; on the very first start in a workspace, adopts the live docs as
+   * handled (unless `catchUp`). Returns how many docs with no reaction were adopted.
+   */
+  async load(catchUp: boolean): Promise<number> {
+    const { ws, live } = this.ctx;
+    const reacted = new Set<string>();
+    for (const d of live.docs()) if (d.from === 'daemon' && d.re) reacted.add(d.re);
+    const cursor = readCursor(ws);
+    let adopted = 0;
+    const liveIds = new Set(live.docs().map((d) => d.id));
+    const lastDaemon = cursor.existed ? undefined : await lastDaemonCommit(this.ctx.git);
+    if (lastDaemon) {
+      // No state folder, but this daemon has worked here before: not a first start (see cursor-history.ts).
+      for (const id of handledFromHistory(live.docs(), lastDaemon)) this.handled.add(id);
+      writeCursor(ws, [...this.handled].filter((id) => liveIds.has(id)));
+      this.ctx.emit({ kind: 'warning', message: `no daemon cursor but daemon commits up to ${lastDaemon}: cursor rebuilt from history` });
+    } else if (!cursor.existed) {
+      if (!catchUp) {
+        for (const d of live.docs()) {
+          if (d.from === 'daemon') continue;
+          if (!reacted.has(d.id)) adopted++;
+          this.handled.add(d.id);
+        }
+      }
+      this.ctx.state.cursor(() => writeCursor(ws, [...this.handled].filter((id) => liveIds.has(id))));
+    } else {
+      // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
+      for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
+      this.ctx.state.cursor(() => writeCursor(ws, [...cursor.handled].filter((id) => liveIds.has(id))));
+    }
+    return adopted;
+  }
+
+  /** Handled: the cursor (or this run) lists it, or a daemon doc answering it is on disk. */
+  isHandled(id: string): boolean {
+    return this.handled.has(id) || (this.reactions.get(id) ?? 0) > 0;
+  }
+
+  /** A daemon doc answering `trigger` is on disk at `relPath`; false when it was counted already. */
+  addReaction(relPath: string, trigger: string): boolean {
+    if (this.reactionAt.has(relPath)) return false;
+    this.reactionAt.set(relPath, trigger);
+    this.reactions.set(trigger, (this.reactions.get(trigger) ?? 0) + 1);
+    return true;
+  }
+
+  /**
+   * A daemon doc left the disk: a reaction rolled back after a failed commit (or one deleted by hand). Its
+   * trigger is handled again unless the cursor lists it, so nothing is lost: returns that trigger, to queue again.
+   */
+  dropReaction(relPath: string): string | undefined {
+    const trigger = this.reactionAt.get(relPath);
+    if (!trigger) return undefined;
+    this.reactionAt.delete(relPath);
+    const left = (this.reactions.get(trigger) ?? 1) - 1;
+    if (left > 0) this.reactions.set(trigger, left);
+    else {
+      this.reactions.delete(trigger);
+      if (!this.handled.has(trigger)) return trigger;
+    }
+    return undefined;
+  }
+
+  /** Handled by this run: its reactions are committed. */
+  markHandled(id: string): void {
+    this.handled.add(id);
+  }
+
+  /** Appends the triggers just handled to the cursor (after their commit). */
+  append(ids: readonly string[]): void {
+    this.ctx.state.cursor(() => appendCursor(this.ctx.ws, ids));
+  }
+}
