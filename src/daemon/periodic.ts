@@ -36,6 +36,8 @@ export class PeriodicWork {
       new Promise<boolean>((r) => (late = setTimeout(() => r(false), WATCHER_READY_MS))),
     ]);
     clearTimeout(late);
+    // Stopped while the watcher was getting ready: no timer may outlive the stop (it would keep the process alive).
+    if (this.ctx.stopping) return;
     if (!ready) this.ctx.emit({ kind: 'warning', message: `the file watcher is not ready after ${WATCHER_READY_MS / 1000} s; going on with re-scans` });
     // Anything written between the first scan and the watcher going live.
     this.rescan('watcher ready');
