@@ -50,6 +50,7 @@ function buildSchemas() {
     faq: z.array(z.strictObject({ match: z.string(), answer: z.string() })).optional(),
     archive_after: duration.optional(),
     stale_after: duration.optional(),
+    gone_after: duration.optional(),
     sync: z
       .strictObject({ remote: z.string().optional(), branch: z.string().optional(), interval: duration.optional() })
       .optional(),
@@ -190,6 +191,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
   const durations: [string, string | number | undefined, number][] = [
     ['archive_after', raw.archive_after, 14 * 86_400_000],
     ['stale_after', raw.stale_after, 4 * 3_600_000],
+    ['gone_after', raw.gone_after, 12 * 3_600_000],
     ['brain.timeout', raw.brain?.timeout, 60_000],
     ['brain.breaker.cooldown', raw.brain?.breaker?.cooldown, 60_000],
     ['sync.interval', raw.sync?.interval, 30_000],
@@ -241,6 +243,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     faq,
     archiveAfterMs: ms.archive_after,
     staleAfterMs: ms.stale_after,
+    goneAfterMs: ms.gone_after,
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
       : undefined,

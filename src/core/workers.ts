@@ -33,6 +33,8 @@ export interface Config {
   faq: { match: string; answer: string; re: RegExp }[];
   archiveAfterMs: number;
   staleAfterMs: number;
+  /** No heartbeat for this long with work open: the worker is gone (optional: configs cached before it lack it). */
+  goneAfterMs?: number;
   sync?: { remote: string; branch: string; intervalMs: number };
 }
 

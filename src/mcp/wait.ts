@@ -1,0 +1,54 @@
+/** Waiting for news (`orchestra wait`, the MCP `wait` tool): what is already waiting, else the next arrival. */
+import { deliveries, readReceipts } from '../store/receipts.js';
+import { Feed, type News } from './feed.js';
+import { heartbeat, inboxFor, load, receipt, type Session } from './ops.js';
+
+/** A cancellation is news only for an order the worker was shown. */
+export function relevant(s: Session, news: readonly News[]): News[] {
+  const cancels = news.filter((n) => n.kind === 'cancel');
+  if (!cancels.length) return [...news];
+  const shown = deliveries(readReceipts(s.ws, s.identity));
+  return news.filter((n) => n.kind !== 'cancel' || shown.has(n.doc.id));
+}
+
+/** Ready orders and unread answers, as news. */
+export async function backlog(s: Session): Promise<News[]> {
+  const loaded = await load(s);
+  const inbox = inboxFor(s, loaded);
+  return [...inbox.ready.map((doc) => ({ kind: 'order' as const, doc })), ...inbox.unread.map((doc) => ({ kind: 'answer' as const, doc }))];
+}
+
+/**
+ * Resolves with what is waiting now, or with the next news, or with [] after `timeoutMs`. The feed is started
+ * before the backlog is read, so nothing committed in between is missed.
+ */
+export async function waitForNews(s: Session, timeoutMs: number, signal?: AbortSignal): Promise<News[]> {
+  heartbeat(s);
+  let done!: (n: News[]) => void;
+  const result = new Promise<News[]>((resolve) => (done = resolve));
+  const feed = new Feed({
+    session: s,
+    worker: s.identity,
+    onNews: (news, initial) => {
+      if (initial) return;
+      const mine = relevant(s, news);
+      if (mine.length) done(mine);
+    },
+  });
+  const timer = setTimeout(() => done([]), timeoutMs);
+  const onAbort = () => done([]);
+  signal?.addEventListener('abort', onAbort);
+  try {
+    await feed.start();
+    const waiting = await backlog(s);
+    if (waiting.length) done(waiting);
+    const news = await result;
+    receipt(s, news.filter((n) => n.kind !== 'cancel').map((n) => n.doc), 'wait');
+    receipt(s, news.filter((n) => n.kind === 'cancel').map((n) => n.doc), 'wait', { event: 'cancel' });
+    return news;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    await feed.stop();
+  }
+}
