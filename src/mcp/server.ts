@@ -11,7 +11,7 @@ import { OrchestraError } from '../errors.js';
 import { readReceipts, deliveries } from '../store/receipts.js';
 import { Feed, newsKey, type News } from './feed.js';
 import * as ops from './ops.js';
-import { waitForNews } from './wait.js';
+import { untoldCancels, waitForNews } from './wait.js';
 
 const title = z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'one line');
 const body = z.string().max(1_000_000);
@@ -168,6 +168,7 @@ function startPush(server: McpServer, s: ops.Session, onError: (m: string) => vo
       if (!initial) return send(news);
       const shown = deliveries(readReceipts(s.ws, s.identity));
       send(news.filter((n) => n.kind === 'order' || !shown.has(n.doc.id)));
+      void ops.load(s).then((loaded) => send(untoldCancels(s, loaded)), (e: Error) => onError(`read failed: ${e.message}`));
     },
     onError,
   });

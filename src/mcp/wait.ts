@@ -1,5 +1,6 @@
 /** Waiting for news (`orchestra wait`, the MCP `wait` tool): what is already waiting, else the next arrival. */
-import { deliveries, readReceipts } from '../store/receipts.js';
+import type { Loaded } from '../store/load.js';
+import { deliveries, readReceipts, type ReceiptHow } from '../store/receipts.js';
 import { Feed, type News } from './feed.js';
 import { heartbeat, inboxFor, load, receipt, type Session } from './ops.js';
 
@@ -11,11 +12,25 @@ export function relevant(s: Session, news: readonly News[]): News[] {
   return news.filter((n) => n.kind !== 'cancel' || shown.has(n.doc.id));
 }
 
-/** Ready orders and unread answers, as news. */
+/** Cancelled orders the worker was shown but not yet told were cancelled (`except`: ways of telling that do not count). */
+export function untoldCancels(s: Session, loaded: Loaded, except: readonly ReceiptHow[] = []): News[] {
+  const receipts = readReceipts(s.ws, s.identity);
+  const shown = deliveries(receipts);
+  const told = new Set(receipts.filter((r) => r.event === 'cancel' && !except.includes(r.how)).map((r) => r.doc));
+  return loaded.docs
+    .filter((d) => d.type === 'order' && d.to === s.identity && loaded.derived.orders.get(d.id)?.state === 'cancelled' && shown.has(d.id) && !told.has(d.id))
+    .map((doc) => ({ kind: 'cancel' as const, doc }));
+}
+
+/** Ready orders, unread answers and untold cancellations, as news. */
 export async function backlog(s: Session): Promise<News[]> {
   const loaded = await load(s);
   const inbox = inboxFor(s, loaded);
-  return [...inbox.ready.map((doc) => ({ kind: 'order' as const, doc })), ...inbox.unread.map((doc) => ({ kind: 'answer' as const, doc }))];
+  return [
+    ...inbox.ready.map((doc) => ({ kind: 'order' as const, doc })),
+    ...inbox.unread.map((doc) => ({ kind: 'answer' as const, doc })),
+    ...untoldCancels(s, loaded, ['pushed']),
+  ];
 }
 
 /**
