@@ -26,4 +26,5 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['mcp'], load: async () => (await import('./mcp.js')).registerMcpCommand },
   { names: ['prompt'], load: async () => (await import('./prompt.js')).registerPromptCommand },
   { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
+  { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
 ];
