@@ -52,7 +52,7 @@ describe('orchestra wait', () => {
     const dir = await makeWorkspace({ workers: 'worker-core' });
     const r = await run(dir, ['wait', 'worker-core', '--timeout', '300ms']);
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.trim()).toBe('error: nothing arrived for worker-core within 300ms');
+    expect(r.stderr.trim().split('\n')).toEqual(['waiting for worker-core (up to 300ms)…', 'error: nothing arrived for worker-core within 300ms']);
     const bad = await run(dir, ['wait', 'worker-core', '--timeout', 'soon']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -37,7 +37,8 @@ export async function backlog(s: Session): Promise<News[]> {
  * Resolves with what is waiting now, or with the next news, or with [] after `timeoutMs`. The feed is started
  * before the backlog is read, so nothing committed in between is missed.
  */
-export async function waitForNews(s: Session, timeoutMs: number, signal?: AbortSignal): Promise<News[]> {
+export async function waitForNews(s: Session, timeoutMs: number, opts: { signal?: AbortSignal; onWatching?: () => void } = {}): Promise<News[]> {
+  const { signal } = opts;
   heartbeat(s);
   let done!: (n: News[]) => void;
   const result = new Promise<News[]>((resolve) => (done = resolve));
@@ -57,6 +58,7 @@ export async function waitForNews(s: Session, timeoutMs: number, signal?: AbortS
     await feed.start();
     const waiting = await backlog(s);
     if (waiting.length) done(waiting);
+    else opts.onWatching?.();
     const news = await result;
     receipt(s, news.filter((n) => n.kind !== 'cancel').map((n) => n.doc), 'wait');
     receipt(s, news.filter((n) => n.kind === 'cancel').map((n) => n.doc), 'wait', { event: 'cancel' });

@@ -21,7 +21,7 @@ export const registerWaitCommand: Register = (program, ctx) => {
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      const news = await waitForNews(openSession(c.cwd, worker), ms, ac.signal).finally(() => {
+      const news = await waitForNews(openSession(c.cwd, worker), ms, { signal: ac.signal, onWatching: () => c.io.err(`waiting for ${worker} (up to ${opts.timeout})…`) }).finally(() => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       });
