@@ -31,7 +31,7 @@ function buildSchemas() {
   });
 
   const rawBrainSchema = z.strictObject({
-    kind: z.enum(['rules', 'anthropic']).optional(),
+    kind: z.enum(['rules', 'anthropic', 'claude-code']).optional(),
     model: z.string().min(1).optional(),
     max_tokens: z.number().int().positive().optional(),
     max_daily_calls: z.number().int().min(0).optional(),

@@ -14,8 +14,11 @@ export interface WorkerConfig {
   description?: string;
 }
 
+export type BrainKind = 'rules' | 'anthropic' | 'claude-code';
+export const BRAIN_KINDS: readonly BrainKind[] = ['rules', 'anthropic', 'claude-code'];
+
 export interface BrainConfig {
-  kind: 'rules' | 'anthropic';
+  kind: BrainKind;
   model: string;
   maxTokens: number;
   maxDailyCalls: number;

@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../program.js';
+import { BRAIN_KINDS, type BrainKind } from '../../core/workers.js';
 import { portOption } from '../options.js';
 
 function quote(s: string): string {
@@ -107,7 +108,7 @@ Examples:
       const ws = c.ws;
       const config = c.config;
       const brain = opts.brain ?? config.brain.kind;
-      if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
+      if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const workers = config.workers.map((w) => w.name);
       if (opts.tmux) {
         const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
@@ -129,7 +130,7 @@ Examples:
 
       const { startDaemon } = await import('../../daemon/daemon.js');
       // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-      const daemon = await startDaemon(ws, { brain, config, git: c.git, log: (l) => log('daemon', l) });
+      const daemon = await startDaemon(ws, { brain: brain as BrainKind, config, git: c.git, log: (l) => log('daemon', l) });
       let dashboard: { url: string; close(): Promise<void> } | undefined;
       const stopAll = async () => {
         await daemon.stop().catch(() => undefined);
