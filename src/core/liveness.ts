@@ -1,5 +1,7 @@
 /** A worker's liveness from its heartbeat and its launched agent: pure, the clock passed in. */
-import type { WorkerView } from './state.js';
+import type { Doc } from './doc.js';
+import type { HealthProblem } from './health.js';
+import type { Derived, WorkerView } from './state.js';
 
 export type Liveness = 'working' | 'idle' | 'stalled' | 'gone';
 
@@ -21,4 +23,36 @@ export function livenessOf(i: LivenessInput): Liveness {
   if (openWork && i.lastSeen !== undefined && silentMs > i.goneAfterMs) return 'gone';
   if (i.view.state === 'working') return i.lastSeen !== undefined && silentMs > i.staleAfterMs ? 'stalled' : 'working';
   return 'idle';
+}
+
+export interface UndeliveredInput {
+  docs: readonly Doc[];
+  derived: Derived;
+  liveness: ReadonlyMap<string, Liveness>;
+  /** Doc ids each worker was shown (any receipt). */
+  delivered: ReadonlyMap<string, ReadonlySet<string>>;
+  now: Date;
+  /** How long an order or answer may wait unshown before it counts (stale_after). */
+  withinMs: number;
+}
+
+/** One problem per order or answer not shown to its worker in time while that worker is gone. */
+export function undeliveredWhileGone(i: UndeliveredInput): HealthProblem[] {
+  const out: HealthProblem[] = [];
+  for (const d of i.docs) {
+    const worker = d.to;
+    if (i.liveness.get(worker) !== 'gone') continue;
+    const open = d.type === 'answer' || (d.type === 'order' && ['pending', 'in_progress', 'blocked'].includes(i.derived.orders.get(d.id)?.state ?? ''));
+    if (!open || i.delivered.get(worker)?.has(d.id)) continue;
+    if (i.now.getTime() - Date.parse(d.created) < i.withinMs) continue;
+    out.push({
+      kind: 'undelivered',
+      level: 'warning',
+      key: `undelivered:${d.id}`,
+      message: `${worker} is gone and was never shown ${d.type} ${d.id} "${d.title}": restart its agent (orchestra launch ${worker})`,
+      doc: d.id,
+      workers: [worker],
+    });
+  }
+  return out;
 }

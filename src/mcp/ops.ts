@@ -7,16 +7,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
 import { isValidId } from '../core/ids.js';
-import { livenessOf, type Liveness } from '../core/liveness.js';
-import { blockedBy, inboxOf, openEscalations, workerViews, type Inbox, type WorkerView } from '../core/state.js';
+import { blockedBy, inboxOf, openEscalations, type Inbox } from '../core/state.js';
+import { workerStatuses } from '../store/liveness.js';
 import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { openAlerts } from '../store/alerts.js';
-import { isAlive } from '../store/lock.js';
 import { loadConfigCached } from '../store/config-cache.js';
 import { Git } from '../store/git.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
-import { deliveries, readAgentRecord, readHeartbeat, readReceipts, recordHeartbeat, recordReceipts, type ReceiptHow } from '../store/receipts.js';
+import { deliveries, readReceipts, recordHeartbeat, recordReceipts, type ReceiptHow } from '../store/receipts.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
 import { editDoc, writeDoc } from '../store/write.js';
 import { fullBriefing, shortBriefing } from './briefing.js';
@@ -210,34 +209,12 @@ export async function cancel(s: Session, id: string): Promise<{ id: string; comm
   return { id: o.id, commit };
 }
 
-export interface WorkerStatus extends WorkerView {
-  liveness: Liveness;
-  lastSeen: string | null;
-}
+export { workerStatuses, type WorkerStatus } from '../store/liveness.js';
 
-const DEFAULT_GONE_AFTER_MS = 12 * 3_600_000;
-
-export function workerStatuses(s: Session, loaded: Loaded, now = new Date()): WorkerStatus[] {
-  return workerViews(loaded.docs, loaded.derived, s.config).map((view) => {
-    const beat = readHeartbeat(s.ws, view.name);
-    const agent = readAgentRecord(s.ws, view.name);
-    const agentState = !agent ? 'none' : agent.ended || !isAlive(agent.pid) ? 'ended' : 'running';
-    const liveness = livenessOf({
-      view,
-      lastSeen: beat?.at,
-      agent: agentState,
-      now,
-      staleAfterMs: s.config.staleAfterMs,
-      goneAfterMs: s.config.goneAfterMs ?? DEFAULT_GONE_AFTER_MS,
-    });
-    return { ...view, liveness, lastSeen: beat?.at ?? null };
-  });
-}
-
-export async function status(s: Session): Promise<{ workers: WorkerStatus[]; escalations: Doc[]; alerts: number }> {
+export async function status(s: Session): Promise<{ workers: import('../store/liveness.js').WorkerStatus[]; escalations: Doc[]; alerts: number }> {
   requireLead(s, 'see the team status');
   const loaded = await load(s);
-  return { workers: workerStatuses(s, loaded), escalations: openEscalations(loaded.docs, loaded.derived), alerts: openAlerts(s.ws).length };
+  return { workers: workerStatuses(loaded), escalations: openEscalations(loaded.docs, loaded.derived), alerts: openAlerts(s.ws).length };
 }
 
 /** The briefing of a worker, full or short, with its inbox as it stands. */
