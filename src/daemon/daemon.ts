@@ -12,7 +12,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'no
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../store/config-file.js';
-import type { Config } from '../core/config.js';
+import type { BrainKind, Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import { derive, type Derived } from '../core/state.js';
 import { DEFAULT_LIMITS, escalation, planTrigger, reactionsFor, recentReactions, type Limits, type PlanInput, type Reaction } from '../core/plan.js';
@@ -51,7 +51,7 @@ export interface PeriodicScan {
 }
 
 export interface DaemonOptions {
-  brain?: 'rules' | 'anthropic';
+  brain?: BrainKind;
   /** Handle what is new, then stop (for cron or CI). */
   once?: boolean;
   /** On the first start in a workspace, handle existing docs instead of adopting them as handled. */
