@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findDocIn, type ActionRequest, type Refusal } from '../core/actions.js';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
+import { docJson, type DocJson } from '../core/json.js';
 import { inboxOf, openEscalations, type Inbox } from '../core/state.js';
 import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { Forbidden, NotFoundError, UsageError } from '../errors.js';
@@ -94,7 +95,7 @@ function requireWorkerIdentity(s: Session, what: string): string {
 }
 
 /** `start` (the shared action) of the given order, or of the most important ready one; returns it in full. */
-export async function take(s: Session, id?: string): Promise<{ order: Doc; commit?: string; why?: undefined } | { order?: undefined; why: string }> {
+export async function take(s: Session, id?: string): Promise<{ order: DocJson; commit?: string; why?: undefined } | { order?: undefined; why: string }> {
   const me = requireWorkerIdentity(s, 'take');
   const loaded = await load(s);
   let order: Doc | undefined;
@@ -103,7 +104,7 @@ export async function take(s: Session, id?: string): Promise<{ order: Doc; commi
     // Taking again the order one is already working on returns it: nothing to start.
     if (order.type === 'order' && order.to === me && loaded.derived.orders.get(order.id)?.state === 'in_progress') {
       receipt(s, [order], 'take');
-      return { order };
+      return { order: docJson(order, loaded.derived, true) };
     }
   } else {
     const inbox = inboxOf(me, loaded.docs, loaded.derived);
@@ -119,7 +120,8 @@ export async function take(s: Session, id?: string): Promise<{ order: Doc; commi
   }
   const { commit } = await act(s, { action: 'start', order: order.id });
   receipt(s, [order], 'take');
-  return { order, commit };
+  // The order as read before the start, now in progress.
+  return { order: { ...docJson(order, loaded.derived, true), status: 'in_progress', state: 'in_progress', waitingOn: undefined }, commit };
 }
 
 const COMMIT_RE = /^[0-9a-f]{7,40}$/;

@@ -7,6 +7,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 import type { Doc } from '../core/doc.js';
+import { docJson, type DocJson } from '../core/json.js';
 import { OrchestraError } from '../errors.js';
 import { receiptLines, shownIds } from '../store/receipts.js';
 import { Feed, newsKey, type News } from './feed.js';
@@ -17,12 +18,16 @@ const title = z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'one line');
 const body = z.string().max(1_000_000);
 const id = z.string().min(1).max(120).describe('doc id or its unique tail');
 
-/** A doc as an agent needs it: no paths, no empty fields. */
-export function lean(d: Doc, state?: string | null, withBody = false): Record<string, unknown> {
+/** What `lean` reads: core/json's doc shape (`docJson`), or a doc itself where no derived state is at hand. */
+export type LeanInput = Pick<DocJson, 'id' | 'type' | 'title' | 'from' | 'priority'> & { state?: string | null; re?: string | null; waitingOn?: string[]; body?: string };
+
+/** core/json's doc shape cut to what an agent needs: no paths, no empty fields (every byte costs it context). */
+export function lean(d: LeanInput, opts: { state?: boolean; body?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { id: d.id, type: d.type, title: d.title, from: d.from, priority: d.priority };
-  if (state) out.state = state;
+  if (opts.state && d.state) out.state = d.state;
   if (d.re) out.re = d.re;
-  if (withBody && d.body.trim()) out.body = d.body.trim();
+  if (d.waitingOn?.length) out.waitingOn = d.waitingOn;
+  if (opts.body && d.body?.trim()) out.body = d.body.trim();
   return out;
 }
 
@@ -53,14 +58,14 @@ function registerWorkerTools(server: McpServer, s: ops.Session): void {
   server.registerTool('inbox', { description: 'Your ready, waiting and in-progress orders and unread answers.' }, tool(s, async () => {
     const loaded = await ops.load(s);
     const inbox = ops.inboxFor(s, loaded);
-    const st = (d: Doc) => loaded.derived.stateOf(d);
+    const j = (d: Doc, body = false) => docJson(d, loaded.derived, body);
     ops.receipt(s, [...inbox.ready, ...inbox.unread], 'inbox');
     return {
-      ready: inbox.ready.map((d) => lean(d)),
-      waiting: inbox.waiting.map((d) => ({ ...lean(d), waitingOn: loaded.derived.orders.get(d.id)?.waitingOn })),
-      inProgress: inbox.inProgress.map((d) => lean(d)),
-      blocked: inbox.blocked.map((d) => lean(d, st(d))),
-      answers: inbox.unread.map((d) => lean(d, null, true)),
+      ready: inbox.ready.map((d) => lean(j(d))),
+      waiting: inbox.waiting.map((d) => lean(j(d))),
+      inProgress: inbox.inProgress.map((d) => lean(j(d))),
+      blocked: inbox.blocked.map((d) => lean(j(d), { state: true })),
+      answers: inbox.unread.map((d) => lean(j(d, true), { body: true })),
     };
   }));
   server.registerTool(
@@ -68,7 +73,7 @@ function registerWorkerTools(server: McpServer, s: ops.Session): void {
     { description: 'Start the most important ready order (or the one given) and get it in full.', inputSchema: { id: id.optional() } },
     tool(s, async (a: { id?: string }) => {
       const r = await ops.take(s, a.id);
-      return r.order ? { ...lean(r.order, 'in_progress', true), commit: r.commit } : { order: null, why: r.why };
+      return r.order ? { ...lean(r.order, { state: true, body: true }), commit: r.commit } : { order: null, why: r.why };
     }),
   );
   server.registerTool(
@@ -89,7 +94,7 @@ function registerWorkerTools(server: McpServer, s: ops.Session): void {
     { description: 'Block until an order is ready, an answer or a cancellation arrives, or the timeout.', inputSchema: { timeoutSeconds: z.number().int().min(1).max(3600).optional() } },
     tool(s, async (a: { timeoutSeconds?: number }) => {
       const news = await waitForNews(s, (a.timeoutSeconds ?? 60) * 1000);
-      return news.length ? news.map((n) => ({ event: n.kind, ...lean(n.doc, null, n.kind !== 'cancel') })) : { event: 'timeout' };
+      return news.length ? news.map((n) => ({ event: n.kind, ...lean(n.doc, { body: n.kind !== 'cancel' }) })) : { event: 'timeout' };
     }),
   );
 }
@@ -109,7 +114,7 @@ function registerLeadTools(server: McpServer, s: ops.Session): void {
     const st = await ops.status(s);
     return {
       workers: st.workers.map((w) => ({ name: w.name, state: w.state, liveness: w.liveness, lastSeen: w.lastSeen, currentOrder: w.currentOrder, ready: w.ready, waiting: w.waiting })),
-      escalations: st.escalations.map((d) => lean(d, null, true)),
+      escalations: st.escalations.map((d) => lean(d, { body: true })),
       alerts: st.alerts,
     };
   }));
