@@ -32,6 +32,12 @@ describe('receipts and liveness', () => {
     expect(core).toMatchObject({ state: 'working', liveness: 'working' });
     expect(Date.parse(core.lastSeen)).not.toBeNaN();
     expect(st.workers.find((x: { name: string }) => x.name === 'worker-nlp')).toMatchObject({ liveness: 'idle', lastSeen: null });
+    // A CLI call as the worker is a heartbeat too; one as the lead is not anyone's.
+    await ok(dir, ['pending', 'worker-nlp']);
+    expect((await okJson(dir, ['status'])).workers.find((x: { name: string }) => x.name === 'worker-nlp').lastSeen).toBeNull();
+    await ok(dir, ['--as', 'worker-nlp', 'pending', 'worker-nlp']);
+    const nlp = (await okJson(dir, ['status'])).workers.find((x: { name: string }) => x.name === 'worker-nlp');
+    expect(Date.parse(nlp.lastSeen)).not.toBeNaN();
   });
 
   it('a worker whose launched agent ended with work open is gone; an order it never saw raises one alert', async () => {
