@@ -7,12 +7,12 @@
 //   daemon      core, store
 //   dashboard   core, store
 //   mcp         core, store
-//   cli         anything (src/watch and src/demo are CLI code, to move under src/cli/)
+//   cli         anything (the watchdog's terminal rendering and the demo live under src/cli/)
 // Nothing imports cli; daemon and dashboard never import each other; each third-party library with I/O or a
 // large surface enters through one file; no cycles.
 
-/** The CLI layer. watch/ and demo/ are CLI code still outside src/cli/; the rules hold before and after the move. */
-const CLI = '^src/(cli|watch|demo)/';
+/** The CLI layer. */
+const CLI = '^src/cli/';
 const ERRORS = '^src/errors\\.ts$';
 
 /** A package's files, wherever node_modules is (it may be a symbolic link to another checkout's). */

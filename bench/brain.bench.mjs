@@ -11,7 +11,7 @@ import path from 'node:path';
 import { BIN, ROOT, env as baseEnv, cli, percentile, recordAbsolute, report, tmp, git } from './lib.mjs';
 
 const dist = (p) => path.join(ROOT, 'dist', p);
-const { readBrainStats } = await import(dist('daemon/brains/brain-stats.js'));
+const { readBrainStats } = await import(dist('store/brain-stats.js'));
 const { loadWorkspace } = await import(dist('store/load.js'));
 const { loadConfig } = await import(dist('store/config-file.js'));
 const { locateWorkspace } = await import(dist('store/workspace.js'));

@@ -9,7 +9,7 @@ import { FakeAnthropic, apiError, keyOf, textReply, toolUse } from './fake-anthr
 import { applyDecision, brainWorkspace, clock, harness, load, readLog, reportedOrder, KEY } from './brain-setup.js';
 import { cleanupTemp, git, ok, okJson } from './helpers.js';
 import { readAlerts } from '../src/store/alerts.js';
-import { readBrainStats } from '../src/daemon/brains/brain-stats.js';
+import { readBrainStats } from '../src/store/brain-stats.js';
 import { createBrain } from '../src/daemon/brains/index.js';
 
 const BRAIN = `kind: anthropic

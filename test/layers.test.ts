@@ -91,8 +91,8 @@ describe('layers (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       'src/dashboard/page.ts': "import { run } from '../daemon/run.js';\nexport const page = run;\n",
       'src/mcp/server.ts': "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nexport const s = McpServer;\n",
       'src/mcp/stdio.ts': "import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';\nimport { OrchestraError } from '../errors.js';\nexport const t = [StdioServerTransport, OrchestraError];\n",
-      'src/watch/view.ts': "import { watch } from 'chokidar';\nimport { z } from 'zod';\nexport const v = [watch, z];\n",
-      'src/cli/main.ts': "import { v } from '../watch/view.js';\nimport { y } from '../core/lib.js';\nimport { s } from '../mcp/server.js';\nexport const main = [v, y, s];\n",
+      'src/cli/view.ts': "import { watch } from 'chokidar';\nimport { z } from 'zod';\nexport const v = [watch, z];\n",
+      'src/cli/main.ts': "import { v } from './view.js';\nimport { y } from '../core/lib.js';\nimport { s } from '../mcp/server.js';\nexport const main = [v, y, s];\n",
     };
     for (const [f, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
@@ -110,7 +110,7 @@ describe('layers (dependency-cruiser, .dependency-cruiser.cjs)', () => {
       ['dashboard-not-daemon', 'src/dashboard/page.ts', 'src/daemon/run.ts'],
       ['nothing-imports-cli', 'src/daemon/run.ts', 'src/cli/main.ts'],
       ['chokidar-only-in-store', 'src/daemon/run.ts', /^chokidar\//],
-      ['chokidar-only-in-store', 'src/watch/view.ts', /^chokidar\//],
+      ['chokidar-only-in-store', 'src/cli/view.ts', /^chokidar\//],
       ['one-importer-gray-matter', 'src/store/docs.ts', 'gray-matter'],
       ['one-importer-gray-matter', 'src/store/other.ts', 'gray-matter'],
       // Two subpaths of one package from two files: one package, two importers.

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, makeWorkspace, ok, okJson, waitFor } from './helpers.js';
-import { docsOnDisk, reactionOf, startDaemonCli } from './daemon-fixture.js';
+import { docsOnDisk, isCommitted, reactionOf, startDaemonCli } from './daemon-fixture.js';
 
 afterAll(cleanupTemp);
 
@@ -121,9 +121,15 @@ describe('"worker idle" is a notice', () => {
       await ok(dir, ['answer', idle.id, '--body', 'noted']);
       expect((await okJson(dir, ['pending', 'worker-web'])).answers).toEqual([]);
 
-      // The lead reports the other worker's order itself: no idle notice for it.
+      // The lead closes the other worker's order itself: no idle notice for it. The CLI lets only the worker report
+      // on its order (DESIGN "Who may do what"), so the lead writes the report by hand, as a git-native lead may.
       const o2 = await ok(dir, ['order', 'worker-api', 'Tiny fix']);
-      const leadReport = await ok(dir, ['report', o2, '--body', 'I did it myself']);
+      const leadReport = 'lead-closes-tiny-fix';
+      const file = path.join('.orchestra', 'docs', 'worker-api', `${leadReport}.md`);
+      writeFileSync(path.join(dir, file), `---\ntype: report\ntitle: "Done: Tiny fix"\nfrom: lead\nre: ${o2}\n---\nI did it myself\n`);
+      // The daemon commits a hand-written doc when it handles it.
+      await waitFor(() => isCommitted(dir, file), { message: "the lead's report handled" });
+      expect((await okJson(dir, ['show', o2])).state).toBe('completed');
       const marker = await ok(dir, [...WEB, 'doubt', 'worker-web', 'A marker doubt after the lead report']);
       await reactionOf(dir, marker);
       expect(docsOnDisk(dir).filter((d) => d.fm.re === leadReport && d.fm.from === 'daemon')).toEqual([]);

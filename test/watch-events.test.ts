@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../src/core/config.js';
 import type { Doc } from '../src/core/doc.js';
 import { derive } from '../src/core/state.js';
-import { diffConflicts, diffSnapshots, snapshotOf } from '../src/watch/events.js';
-import { renderEvent } from '../src/watch/render.js';
+import { diffConflicts, diffSnapshots, snapshotOf } from '../src/core/watch-events.js';
+import { renderEvent } from '../src/cli/watch-render.js';
 import { docFactory } from './factories.js';
 
 const config = { workers: [{ name: 'w', dependsOn: [], scope: [] }, { name: 'v', dependsOn: [], scope: [] }] } as unknown as Config;

@@ -263,6 +263,28 @@ function setLive(on) {
   $('live-text').textContent = on ? 'live' : 'reconnecting…';
 }
 
+// Browser notifications for what needs the lead (the server's `notify` events). Browsers grant the permission
+// only from a click, so the page asks once, from the button, and hides it once answered.
+function setupNotifyButton() {
+  const button = $('notify-me');
+  if (!('Notification' in window) || Notification.permission !== 'default') return;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    await Notification.requestPermission();
+    button.hidden = Notification.permission === 'default';
+  });
+}
+
+function showNotification(event) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  // The tag makes several open tabs show one notification per event.
+  const n = new Notification(event.title, { body: event.message, tag: event.id });
+  n.addEventListener('click', () => {
+    window.focus();
+    if (event.doc) openDoc(event.doc);
+  });
+}
+
 function connect() {
   const events = new EventSource('/api/events');
   // Every (re)connection may have missed changes: reload everything.
@@ -271,6 +293,7 @@ function connect() {
     schedule({ docs: ['*'], alerts: true, timeline: true });
   });
   events.addEventListener('change', (e) => schedule(JSON.parse(e.data)));
+  events.addEventListener('notify', (e) => showNotification(JSON.parse(e.data)));
   events.addEventListener('error', () => setLive(false));
 }
 
@@ -304,6 +327,7 @@ setInterval(() => {
   for (const t of document.querySelectorAll('time[datetime]')) t.textContent = ago(t.getAttribute('datetime'));
 }, 30_000);
 
+setupNotifyButton();
 connect();
 const first = /^#doc=(.+)$/.exec(location.hash);
 if (first) openDoc(decodeURIComponent(first[1]));

@@ -15,6 +15,9 @@ import { recordHeartbeat } from '../store/receipts.js';
 // Heavier modules are loaded on first use, so a command pays only for what it touches.
 const require = createRequire(import.meta.url);
 
+/** How a command file adds itself to the program (kept here, not in program.ts, so command files do not import the module that loads them). */
+export type Register = (program: Command, ctx: (cmd: Command) => Ctx) => void;
+
 export interface GlobalOptions {
   C?: string;
   as?: string;

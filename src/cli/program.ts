@@ -3,8 +3,6 @@ import { Ctx, type Io } from './context.js';
 import { COMMANDS } from './commands/index.js';
 import { safeBlock } from './terminal.js';
 
-export type Register = (program: Command, ctx: (cmd: Command) => Ctx) => void;
-
 const VALUE_OPTIONS = new Set(['-C', '--as']);
 
 /** The command named on the command line (skipping global options), if any. */

@@ -159,6 +159,16 @@ function findOrder(state: ActionState, query: string, verb: string): { order: Do
   return { order: d };
 }
 
+/** The order an actor acts on (start, cancel, report): the actor known, the order found, and the actor allowed. */
+function orderFor(state: ActionState, actor: string, query: string, verb: 'start' | 'cancel' | 'report', may: (actor: string, order: Doc) => Refusal | undefined): { order: Doc } | { refusal: Refusal } {
+  const who = checkActor(state.config, actor);
+  if (who) return { refusal: who };
+  const found = findOrder(state, query, verb);
+  if ('refusal' in found) return found;
+  const refused = may(actor, found.order);
+  return refused ? { refusal: refused } : found;
+}
+
 function statusChange(action: 'start' | 'cancel', actor: string, order: Doc, set: Record<string, string>): Decision {
   return {
     ok: true,
@@ -167,14 +177,10 @@ function statusChange(action: 'start' | 'cancel', actor: string, order: Doc, set
 }
 
 export function planStart(state: ActionState, actor: string, req: Extract<ActionRequest, { action: 'start' }>): Decision {
-  const who = checkActor(state.config, actor);
-  if (who) return no(who);
-  const found = findOrder(state, req.order, 'start');
+  const found = orderFor(state, actor, req.order, 'start', mayStart);
   if ('refusal' in found) return no(found.refusal);
   const { order } = found;
   const id = order.id;
-  const may = mayStart(actor, order);
-  if (may) return no(may);
   const info = state.derived.orders.get(id)!;
   if (info.state === 'in_progress') return no(refuse('invalid', 'state', `${id} is already in progress`));
   if (info.state === 'completed' || info.state === 'cancelled') return no(refuse('invalid', 'state', `${id} is ${info.state}: it cannot be started`));
@@ -185,13 +191,9 @@ export function planStart(state: ActionState, actor: string, req: Extract<Action
 }
 
 export function planCancel(state: ActionState, actor: string, req: Extract<ActionRequest, { action: 'cancel' }>): Decision {
-  const who = checkActor(state.config, actor);
-  if (who) return no(who);
-  const found = findOrder(state, req.order, 'cancel');
+  const found = orderFor(state, actor, req.order, 'cancel', mayCancel);
   if ('refusal' in found) return no(found.refusal);
   const { order } = found;
-  const may = mayCancel(actor, order);
-  if (may) return no(may);
   const info = state.derived.orders.get(order.id)!;
   if (!OPEN_ORDER_STATES.has(info.state) && !req.force) return no(refuse('invalid', 'state', `${order.id} is ${info.state}: only open orders can be cancelled`));
   return statusChange('cancel', actor, order, { status: 'cancelled' });
@@ -201,13 +203,9 @@ const REPORT_WORD: Record<Outcome, string> = { completed: 'Done', partial: 'Prog
 const STATUS_AFTER: Record<Outcome, OrderStatus> = { completed: 'completed', partial: 'in_progress', blocked: 'blocked' };
 
 export function planReport(state: ActionState, actor: string, req: Extract<ActionRequest, { action: 'report' }>, env: ActionEnv): Decision {
-  const who = checkActor(state.config, actor);
-  if (who) return no(who);
-  const found = findOrder(state, req.order, 'report');
+  const found = orderFor(state, actor, req.order, 'report', mayReport);
   if ('refusal' in found) return no(found.refusal);
   const { order } = found;
-  const may = mayReport(actor, order);
-  if (may) return no(may);
   if (order.status === 'cancelled') return no(refuse('invalid', 'state', `${order.id} was cancelled: there is nothing to report`));
   if (req.title !== undefined) {
     const bad = titleProblem(req.title);
@@ -219,8 +217,9 @@ export function planReport(state: ActionState, actor: string, req: Extract<Actio
   const doc = newDoc(env, {
     type: 'report',
     title,
-    // The lead closing a worker's order is not the worker reporting (no "worker idle" notice follows it).
-    from: actor === 'lead' ? 'lead' : order.to,
+    // Only the order's worker reports here (mayReport); a lead who closes an order itself writes the report by
+    // hand, `from: lead`, and no "worker idle" notice follows it (core/plan.ts).
+    from: order.to,
     to: 'daemon',
     worker: order.to,
     re: order.id,

@@ -6,7 +6,7 @@ import { DURATION_HINT, parseDuration } from './duration.js';
 import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
 import { faqMatcher, faqPatternProblem } from './faq.js';
 
-import { CONFIG_FILE, DEFAULT_METRICS_WINDOW_MS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
+import { CONFIG_FILE, DEFAULT_METRICS_WINDOW_MS, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
 // The light half (types, names, lookups) lives in workers.ts so hot paths need not load zod.
 export * from './workers.js';
@@ -65,6 +65,17 @@ function buildSchemas() {
     gone_after: duration.optional(),
     sync: z
       .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
+      .optional(),
+    notify: z
+      .strictObject({
+        command: z.string().trim().min(1, 'is empty: write the shell line to run, or remove the key').optional(),
+        webhook: z
+          .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, such as http://127.0.0.1:8080/orchestra' })
+          .optional(),
+        events: z.array(z.enum(NOTIFY_KINDS, { error: `must be one of ${NOTIFY_KINDS.join(', ')}` })).optional(),
+        rate: z.strictObject({ max: z.number().int().min(1, 'must be at least 1'), per: duration }).optional(),
+        timeout: duration.optional(),
+      })
       .optional(),
   });
   return { rawWorkerSchema, rawBrainSchema, rawConfigSchema };
@@ -208,6 +219,8 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     ['brain.timeout', raw.brain?.timeout, 60_000],
     ['brain.breaker.cooldown', raw.brain?.breaker?.cooldown, 60_000],
     ['sync.interval', raw.sync?.interval, 30_000],
+    ['notify.rate.per', raw.notify?.rate?.per, 60_000],
+    ['notify.timeout', raw.notify?.timeout, 10_000],
   ];
   const ms: Record<string, number> = {};
   for (const [field, value, dflt] of durations) {
@@ -227,6 +240,9 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     else faq.push({ match: f.match, answer: f.answer, re: faqMatcher(f.match) });
   });
 
+  if (raw.notify && !raw.notify.command && !raw.notify.webhook) problem('notify', 'has neither `command` nor `webhook`: give one of them, or remove `notify`');
+  if (ms['notify.rate.per'] === 0) problem('notify.rate.per', 'is zero: give a duration such as 1m');
+  if (ms['notify.timeout'] === 0) problem('notify.timeout', 'is zero: give a duration such as 10s');
   if (problems.length) return { ok: false, problems, warnings };
 
   const config: Config = {
@@ -259,6 +275,15 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     goneAfterMs: ms.gone_after,
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
+      : undefined,
+    notify: raw.notify
+      ? {
+          command: raw.notify.command,
+          webhook: raw.notify.webhook,
+          events: [...new Set(raw.notify.events ?? NOTIFY_KINDS)],
+          rate: { max: raw.notify.rate?.max ?? 10, perMs: ms['notify.rate.per'] },
+          timeoutMs: ms['notify.timeout'],
+        }
       : undefined,
   };
   return { ok: true, config, warnings };

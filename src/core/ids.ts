@@ -34,9 +34,10 @@ function stamp(now: Date): string {
 
 /**
  * `20261124-214000-order-optimize-propagation-k3f9`: sorts by time (UTC), and the random tail keeps ids from
- * different processes and machines apart. Callers still create the file exclusively and retry on a clash.
+ * different processes and machines apart. Callers still create the file exclusively and retry on a clash. The
+ * writers pass a crypto-backed `random` and tests a fixed one; `Math.random` only for callers that need neither.
  */
-export function generateId(type: string, title: string, now: Date, random: Random): string {
+export function generateId(type: string, title: string, now: Date, random: Random = Math.random): string {
   return `${stamp(now)}-${type}-${slugify(title)}-${randomTail(random)}`;
 }
 

@@ -50,6 +50,20 @@ export interface Config {
   /** No heartbeat for this long with work open: the worker is gone (optional: configs cached before it lack it). */
   goneAfterMs?: number;
   sync?: { remote: string; branch: string; intervalMs: number };
+  notify?: NotifyConfig;
+}
+
+export const NOTIFY_KINDS = ['escalation', 'blocked', 'worker_gone', 'budget', 'breaker'] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+/** `notify:` in orchestra.yaml: how the lead is told when they are needed (src/core/notify.ts). */
+export interface NotifyConfig {
+  /** The lead's own shell line; the event reaches it only through ORCHESTRA_EVENT_* variables. */
+  command?: string;
+  webhook?: string;
+  events: NotifyKind[];
+  rate: { max: number; perMs: number };
+  timeoutMs: number;
 }
 
 export function workerNames(config: Config): Set<string> {

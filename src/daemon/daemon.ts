@@ -34,6 +34,7 @@ import { createBrain } from './brains/index.js';
 import { applyBatch, type Planned } from './apply.js';
 import { BestEffortState } from './best-effort.js';
 import { openEventLog, type DaemonEvent, type EventLog } from './log.js';
+import { openNotifier, type Notifier } from './notify.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
 import { syncOnce } from './sync.js';
 
@@ -153,6 +154,7 @@ class Daemon {
   private syncSoon: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
+  private notifier: Notifier | undefined;
   private resolveDone!: () => void;
   readonly done: Promise<void>;
   private readonly counts = { handled: 0, reactions: 0, commits: 0, errors: 0 };
@@ -240,6 +242,12 @@ class Daemon {
     }
 
     this.resolveStaleInvalidAlerts();
+    if (this.config.notify) {
+      const docs = this.live.docs();
+      const derived = derive(docs, this.config);
+      const log = (message: string) => this.emit({ kind: 'warning', message });
+      this.notifier = openNotifier({ ws: this.ws, config: this.config.notify, log, now: this.now, docs, isResolved: (d) => derived.isResolved(d) });
+    }
     // Everything the model holds is new to this run (a shared model may have read it before the daemon started);
     // from here on its events arrive through the subscription, in the same turn as the read that found them.
     for (const entry of this.live.entries()) this.consider(entry.problems ? { kind: 'invalid', entry } : { kind: 'added', entry });
@@ -359,6 +367,7 @@ class Daemon {
       return;
     }
     const doc = c.entry.doc!;
+    this.notifier?.doc(doc, (id) => this.live.byId(id));
     if (doc.from === 'daemon') {
       if (doc.re && !this.reactionAt.has(relPath)) {
         this.reactionAt.set(relPath, doc.re);
@@ -621,6 +630,8 @@ class Daemon {
       });
     });
     this.state.cursor(() => appendCursor(this.ws, ids));
+    // Budget and breaker alerts are raised while deciding: tell the lead now rather than at the next poll.
+    this.notifier?.checkAlerts();
     if (applied.commit || applied.authored.length) this.scheduleSync();
   }
 
@@ -669,6 +680,7 @@ class Daemon {
       await this.syncing;
       await this.scanning;
       await this.brain.close?.().catch(() => undefined);
+      await this.notifier?.close();
       this.emit({ kind: 'stop', reason, handled: this.counts.handled, reactions: this.counts.reactions });
       this.events.close();
       this.release();

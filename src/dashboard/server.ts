@@ -13,6 +13,7 @@ import type { Workspace } from '../store/workspace.js';
 import { EventHub } from './events.js';
 import { HttpError, sendError } from './http.js';
 import { LiveModel } from './model.js';
+import { NotifyFeed } from './notify-feed.js';
 import { route, type RouteContext } from './routes.js';
 import { allowedHosts, checkHost, checkOrigin, isLoopback, SECURITY_HEADERS } from './security.js';
 import { loadAssets, sendAsset } from './static.js';
@@ -83,7 +84,18 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   const git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
   const assets = loadAssets();
   const hub = new EventHub();
-  const model = await LiveModel.open(ws, { config, git, log, live: opts.live, onChange: (e) => hub.broadcast('change', e) });
+  let feed: NotifyFeed | undefined;
+  const model = await LiveModel.open(ws, {
+    config,
+    git,
+    log,
+    live: opts.live,
+    onChange: (e) => {
+      hub.broadcast('change', e);
+      feed?.change(e);
+    },
+  });
+  feed = new NotifyFeed(ws, model, config, (e) => hub.broadcast('notify', e));
   const views = new Views(model);
   let allowed = new Set<string>();
 

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DOC_TYPES, type Doc } from '../core/doc.js';
 import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js';
-import { brainBlock } from '../daemon/brains/brain-stats.js';
+import { brainBlock } from '../store/brain-stats.js';
 import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/state.js';
 import { alertsPath, readAlerts } from '../store/alerts.js';
 import type { TimelineEntry } from '../store/git.js';

@@ -2,7 +2,8 @@
  * What keeps one write exactly once when something else happens at the same moment (issue 12 item 8):
  * - Ctrl-C in the middle: the signal waits until the doc is committed (or rolled back), so nothing is left on disk
  *   for the daemon to commit later, and the id is printed: a retry would otherwise duplicate the doc.
- * - someone's `git commit -a` takes the doc first: the doc is committed, which is what was asked; that is success.
+ * - someone's `git commit -a` takes the doc (or the edit) first: it is committed, which is what was asked; that is
+ *   success.
  */
 import type { Git } from './git.js';
 
@@ -33,9 +34,17 @@ export async function withSignalsHeld<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The commit that holds `relPath` when another process's commit took it (undefined when HEAD does not have it). */
-export async function commitThatTook(git: Git, relPath: string): Promise<string | undefined> {
-  if (!(await git.inHead([relPath])).has(relPath)) return undefined;
-  const out = await git.raw(['log', '-1', '--format=%h', '--', relPath]).catch(() => '');
+/**
+ * The commit that took a whole write when another process's commit did (`git commit -a` between orchestra's add
+ * and its commit): HEAD has every path, new docs and edited ones alike, and holds them as orchestra wrote them.
+ * Undefined otherwise: for an edit-only write (start, cancel) "HEAD has the path" alone says nothing.
+ */
+export async function commitThatTook(git: Git, relPaths: readonly string[]): Promise<string | undefined> {
+  if (!relPaths.length) return undefined;
+  const inHead = await git.inHead(relPaths);
+  if (relPaths.some((p) => !inHead.has(p))) return undefined;
+  const asWritten = await git.exec(['diff', '--quiet', 'HEAD', '--', ...relPaths]).then(() => true, () => false);
+  if (!asWritten) return undefined;
+  const out = await git.exec(['log', '-1', '--format=%h', '--', ...relPaths]).catch(() => '');
   return out.trim() || undefined;
 }

@@ -182,8 +182,10 @@ export async function applyPlan(ws: Workspace, git: Git, plan: Plan, opts: { ran
 async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, random: Random): Promise<Applied> {
   const written = createAll(ws, plan.create, random);
   let backups: Backups = new Map();
+  let onDisk = false;
   try {
     backups = writeFiles(ws, plan.edits.map((e) => editedText(ws, e)));
+    onDisk = true;
     const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
     const doc = renamed.get(plan.doc) ?? plan.doc;
     const { verb, worker, title } = plan.subject;
@@ -197,16 +199,19 @@ async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, 
     for (const w of written) w.commit = commit;
     return { commit, doc, written, edited: plan.edits.map((e) => e.id) };
   } catch (e) {
+    // Someone's `git commit -a` took the whole write meanwhile: it is committed, as asked, so that is a success
+    // (printed once); failing here would make a retry write it twice, and putting an edit back would undo it.
+    // Only once every file is written as planned can HEAD holding them mean that someone took them.
+    const took = onDisk ? await commitThatTook(git, [...written.map((w) => w.path), ...plan.edits.map((x) => x.path)]) : undefined;
+    if (took) {
+      for (const w of written) w.commit = took;
+      const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
+      return { commit: took, doc: renamed.get(plan.doc) ?? plan.doc, written, edited: plan.edits.map((x) => x.id) };
+    }
     const kept = await undoCreated(ws, git, written);
     // A new doc another commit already took stays, and so do the edits that commit holds with it.
     if (!kept.length) restoreFiles(ws, backups);
-    // Someone's `git commit -a` took every new doc meanwhile: they are committed, as asked, so that is a success
-    // (printed once); failing here would make a retry write them twice.
-    const took = written.length && kept.length === written.length ? await commitThatTook(git, written[0].path) : undefined;
-    if (!took) throw e;
-    for (const w of written) w.commit = took;
-    const renamed = new Map(plan.create.map((p, i) => [p.id, written[i].id]));
-    return { commit: took, doc: renamed.get(plan.doc) ?? plan.doc, written, edited: plan.edits.map((x) => x.id) };
+    throw e;
   }
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { alertJson } from '../../core/json.js';
 import { openAlerts, readAlerts, type Alert } from '../../store/alerts.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 function levelOf(a: Alert): string {

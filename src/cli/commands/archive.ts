@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { archiveSettled } from '../../store/archive.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 export const registerArchiveCommand: Register = (program, ctx) => {

@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { conflictJson, conflictsOf, describeChange, type Conflict } from '../../core/conflicts.js';
 import { collectBranchChanges } from '../../store/changes.js';
 import { refreshHealth } from '../../store/health.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 export function conflictLines(c: Conflict): string[] {

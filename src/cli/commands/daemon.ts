@@ -3,7 +3,7 @@ import { EXIT, OrchestraError, UsageError } from '../../errors.js';
 import { runningDaemon, startDaemon } from '../../daemon/daemon.js';
 import { unhandledDocs, waitHandled } from '../../daemon/handoff.js';
 import { BRAIN_KINDS, type BrainKind } from '../../core/workers.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { handleStopSignals } from '../signals.js';
 import { safeLine } from '../terminal.js';
 

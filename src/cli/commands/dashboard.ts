@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../../dashboard/server.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 import { portOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';

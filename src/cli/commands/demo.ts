@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption, portOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 
@@ -28,7 +28,7 @@ Examples:
     )
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
-      const { runDemo } = await import('../../demo/run.js');
+      const { runDemo } = await import('../demo/run.js');
       const abort = new AbortController();
       const signals = opts.keep ? handleStopSignals(() => abort.abort(), (l) => c.io.err(l)) : undefined;
       try {

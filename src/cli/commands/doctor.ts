@@ -4,16 +4,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSyn
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
-import { parseDocument } from 'yaml';
 import { isRemoteUrl } from '../../core/refname.js';
 import { CONFIG_FILE, findCycle, workerNames, type Config } from '../../core/config.js';
 import { crossCheck } from '../../core/validate.js';
 import { EXIT, formatProblem } from '../../errors.js';
-import { readConfig } from '../../store/config-file.js';
+import { readConfig, readRawConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
 import { Git } from '../../store/git.js';
 import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { holderState } from '../../store/process.js';
 import { safeLine } from '../terminal.js';
 
@@ -125,7 +124,7 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
     // The graph, read from the raw YAML so a cycle is named even when other keys are wrong.
     let deps = new Map<string, string[]>();
     try {
-      const raw = parseDocument(readFileSync(ws.configPath, 'utf8')).toJS() as { workers?: { name?: unknown; depends_on?: unknown }[] } | null;
+      const raw = readRawConfig(ws) as { workers?: { name?: unknown; depends_on?: unknown }[] } | null;
       for (const w of Array.isArray(raw?.workers) ? raw!.workers : []) {
         if (typeof w?.name === 'string') deps.set(w.name, Array.isArray(w.depends_on) ? w.depends_on.filter((d): d is string => typeof d === 'string') : []);
       }

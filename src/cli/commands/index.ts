@@ -1,4 +1,4 @@
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 
 /**
  * Every command, with the names it registers and a loader for its module. Only the module of the command being

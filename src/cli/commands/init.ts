@@ -9,7 +9,7 @@ import { readConfig } from '../../store/config-file.js';
 import { Git } from '../../store/git.js';
 import { commitFiles } from '../../store/write.js';
 import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 
 export function configJsonSchema(): string {
   const schema = z.toJSONSchema(configSchemas().rawConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

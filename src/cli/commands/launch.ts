@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 
 export const registerLaunchCommand: Register = (program, ctx) => {
   program

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { parseDuration, DURATION_HINT } from '../../core/duration.js';
 import { UsageError } from '../../errors.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 import type { Ctx } from '../context.js';
 import { workerNames } from '../../core/config.js';

@@ -3,8 +3,8 @@ import pc from 'picocolors';
 import type { Metrics, TargetCheck } from '../../core/metrics.js';
 import { collectBranchChanges } from '../../store/changes.js';
 import { metricsFor, refreshHealth } from '../../store/health.js';
-import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
-import type { Register } from '../program.js';
+import { brainBlock, brainLines } from '../../store/brain-stats.js';
+import type { Register } from '../context.js';
 import { parseSince } from './log.js';
 
 export const METRICS_FORMULAS = `Formulas (the seed's), over the window --since (default 7d):

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeBlock } from '../terminal.js';
 
 export const registerPromptCommand: Register = (program, ctx) => {

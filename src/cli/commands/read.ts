@@ -9,7 +9,7 @@ import { ambiguityMessage, resolveId, shortIdOf, tailCounts } from '../../core/i
 import { docJson, inboxJson } from '../../core/json.js';
 import type { Doc } from '../../core/doc.js';
 import { docFull, docLine } from '../format.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 
 const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'cancelled', 'open', 'answered', 'resolved', 'ready'];

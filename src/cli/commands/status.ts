@@ -9,8 +9,8 @@ import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState } from '../format.js';
 import { statusJson, type StatusJson } from '../../core/json.js';
-import { brainBlock, brainLines } from '../../daemon/brains/brain-stats.js';
-import type { Register } from '../program.js';
+import { brainBlock, brainLines } from '../../store/brain-stats.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 export type StatusView = StatusJson;

@@ -6,7 +6,7 @@ import pc from 'picocolors';
 import { OrchestraError, UsageError } from '../../errors.js';
 import { openJsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 import { BRAIN_KINDS, type BrainKind } from '../../core/workers.js';
 import { portOption } from '../options.js';

@@ -5,7 +5,7 @@ import { crossCheck } from '../../core/validate.js';
 import { EXIT, formatProblem, type Problem } from '../../errors.js';
 import { readConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 export const registerValidateCommand: Register = (program, ctx) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DURATION_HINT, parseDuration } from '../../core/duration.js';
 import { TimeoutError, UsageError } from '../../errors.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { handleStopSignals } from '../signals.js';
 import { safeBlock, safeLine } from '../terminal.js';
 

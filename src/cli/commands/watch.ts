@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { renderEvent } from '../../watch/render.js';
-import { Watchdog } from '../../watch/watchdog.js';
+import { renderEvent } from '../watch-render.js';
+import { Watchdog } from '../../store/watchdog.js';
 import { recordShown } from '../../store/receipts.js';
 import { areaText } from '../../core/briefing.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 import { safeLine } from '../terminal.js';

@@ -1,99 +1,21 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, globProblem } from '../../core/config.js';
 import { OPEN_ORDER_STATES } from '../../core/state.js';
 import { promptTemplate, workerItemText } from '../../core/templates.js';
 import { Refusal, UsageError, ValidationError } from '../../errors.js';
-import { parseConfigText } from '../../store/config-file.js';
+import { addWorkerText, parseConfigText, rawWorkers, parseYaml, removeWorkerText } from '../../store/config-file.js';
 import { planOrder, type Plan } from '../../core/actions.js';
 import type { Config } from '../../core/config.js';
 import { Forbidden } from '../../errors.js';
 import { applyPlan, commitFiles, cryptoRandom } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 import { numberOption } from '../options.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
-
-interface RawWorker {
-  name?: unknown;
-  priority?: unknown;
-  depends_on?: unknown;
-}
-
-/** The parsed orchestra.yaml, refusing text git would not be able to round-trip. */
-function parseYaml(text: string): Document.Parsed {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new ValidationError([{ file: CONFIG_FILE, field: '-', message: `broken YAML (${doc.errors[0].message.split('\n')[0]}): fix it, then run \`orchestra validate\`` }]);
-  }
-  return doc;
-}
-
-function rawWorkers(doc: Document.Parsed): RawWorker[] {
-  const js = doc.toJS() as { workers?: unknown } | null;
-  return Array.isArray(js?.workers) ? (js!.workers as RawWorker[]) : [];
-}
-
-/** Start of the line that holds `offset`. */
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** End of the line that holds `offset` (the index of its `\n`, or the text's length). */
-function lineEnd(text: string, offset: number): number {
-  const nl = text.indexOf('\n', offset);
-  return nl === -1 ? text.length : nl;
-}
-
-/**
- * Adds a worker item to the `workers:` block. The new text is spliced in after the last item (using the
- * Document's source ranges), so every other byte of the file, comments and layout included, stays as it was.
- */
-export function addWorkerText(text: string, item: Parameters<typeof workerItemText>[0]): string {
-  const doc = parseYaml(text);
-  const seq = doc.get('workers', true);
-  if (isSeq(seq) && !seq.flow && seq.items.length && seq.items.every((i) => isMap(i) && i.range)) {
-    const last = seq.items[seq.items.length - 1] as { range: [number, number, number] };
-    const first = seq.items[0] as { range: [number, number, number] };
-    const column = first.range[0] - lineStart(text, first.range[0]);
-    const dashIndent = Math.max(0, column - 2);
-    const at = lineEnd(text, Math.max(last.range[1] - 1, 0));
-    return `${text.slice(0, at)}\n${workerItemText(item, dashIndent)}${text.slice(at)}`;
-  }
-  // A flow-style or empty `workers:`: let the Document write it (comments stay; that block's layout may not).
-  const node = doc.createNode({
-    name: item.name,
-    scope: item.scope,
-    prompt: `.orchestra/prompts/${item.name}.md`,
-    priority: item.priority,
-    depends_on: item.dependsOn,
-    ...(item.branch ? { branch: item.branch } : {}),
-  });
-  if (isSeq(seq)) seq.items.push(node);
-  else doc.set('workers', doc.createNode([node.toJSON()]));
-  return doc.toString();
-}
-
-/** Removes a worker's item (its lines, with comments inside it) from the `workers:` block; other bytes stay. */
-export function removeWorkerText(text: string, name: string): string {
-  const doc = parseYaml(text);
-  const seq = doc.get('workers', true);
-  if (!isSeq(seq)) throw new UsageError(`${CONFIG_FILE} has no workers list`);
-  const index = seq.items.findIndex((i) => isMap(i) && i.get('name') === name);
-  if (index < 0) throw new UsageError(`no worker "${name}" in ${CONFIG_FILE}`);
-  const item = seq.items[index] as { range?: [number, number, number] };
-  if (seq.flow || !item.range) {
-    seq.items.splice(index, 1);
-    return doc.toString();
-  }
-  const start = lineStart(text, item.range[0]);
-  const end = lineEnd(text, Math.max(item.range[1] - 1, item.range[0]));
-  return text.slice(0, start) + text.slice(Math.min(end + 1, text.length));
-}
 
 function configText(c: Ctx): string {
   try {

@@ -11,7 +11,7 @@ import { locateDoc, readDocFile } from '../../store/docs.js';
 import { rel } from '../../store/workspace.js';
 import { applyPlan, cryptoRandom, type Applied } from '../../store/write.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
-import type { Register } from '../program.js';
+import type { Register } from '../context.js';
 
 const PRIORITY_INPUT: Record<string, Priority> = { high: 'high', medium: 'medium', low: 'low', alta: 'high', media: 'medium', baja: 'low' };
 

@@ -13,12 +13,12 @@ import type { Workspace } from '../../store/workspace.js';
 import type { Brain, BrainDecision, BrainRequest } from '../brain.js';
 import { buildContext } from './anthropic-context.js';
 import { toolDefinitions, toolSchemas, validateToolCall, TOOL_NAMES } from './anthropic-tools.js';
-import { admitRequest, recordFailure, recordSuccess } from './breaker.js';
-import { readBrainStats } from './brain-stats.js';
+import { admitRequest, recordFailure, recordSuccess } from '../../store/brain-breaker.js';
+import { readBrainStats } from '../../store/brain-stats.js';
 import { logBrainEvent, openBrainLog, redact, type BrainLogLine } from './brain-log.js';
 import type { JsonLog } from '../../store/jsonlog.js';
 import type { StateWriteError } from '../../store/atomic.js';
-import { addTokens, readBudget, spendCall } from './budget.js';
+import { addTokens, readBudget, spendCall } from '../../store/brain-budget.js';
 
 /** A `retry-after` longer than this is not waited for: the trigger is escalated instead of holding the daemon. */
 export const MAX_RETRY_WAIT_MS = 60_000;

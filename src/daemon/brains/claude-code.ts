@@ -14,10 +14,10 @@ import type { Workspace } from '../../store/workspace.js';
 import type { Brain, BrainDecision, BrainRequest } from '../brain.js';
 import { buildContext } from './anthropic-context.js';
 import { toolDefinitions, toolSchemas, validateToolCall, TOOL_NAMES } from './anthropic-tools.js';
-import { admitRequest, recordFailure, recordSuccess } from './breaker.js';
-import { readBrainStats } from './brain-stats.js';
+import { admitRequest, recordFailure, recordSuccess } from '../../store/brain-breaker.js';
+import { readBrainStats } from '../../store/brain-stats.js';
 import { logBrainEvent, openBrainLog, type BrainLogLine } from './brain-log.js';
-import { readBudget, spendCall } from './budget.js';
+import { readBudget, spendCall } from '../../store/brain-budget.js';
 
 export interface ClaudeCodeBrainOptions {
   ws: Workspace;

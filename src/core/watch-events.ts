@@ -2,12 +2,12 @@
  * What a watching worker hears about, as pure functions: a snapshot of its inbox, and the events between two
  * snapshots (new orders, new answers, status changes of its orders, conflicts that appear or go away).
  */
-import { conflictJson, type Conflict, type ConflictJson } from '../core/conflicts.js';
+import { conflictJson, type Conflict, type ConflictJson } from './conflicts.js';
 
 export type { ConflictJson };
-import type { Doc } from '../core/doc.js';
-import { answersFor, inboxOf, type Derived } from '../core/state.js';
-import { docJson, inboxJson, type DocJson } from '../core/json.js';
+import type { Doc } from './doc.js';
+import { answersFor, inboxOf, type Derived } from './state.js';
+import { docJson, inboxJson, type DocJson } from './json.js';
 
 export interface Snapshot {
   /** State of every order addressed to the worker. */

@@ -5,13 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionRequest } from '../core/actions.js';
-import type { Doc, Outcome, Priority } from '../core/doc.js';
-import { inboxOf, type Inbox } from '../core/state.js';
-import { Git } from '../store/git.js';
-import { loadWorkspace, type Loaded } from '../store/load.js';
-import { performAction } from '../store/write.js';
-import type { Workspace } from '../store/workspace.js';
+import type { ActionRequest } from '../../core/actions.js';
+import type { Doc, Outcome, Priority } from '../../core/doc.js';
+import { inboxOf, type Inbox } from '../../core/state.js';
+import { Git } from '../../store/git.js';
+import { loadWorkspace, type Loaded } from '../../store/load.js';
+import { performAction } from '../../store/write.js';
+import type { Workspace } from '../../store/workspace.js';
 
 export interface Team {
   ws: Workspace;

@@ -10,12 +10,12 @@ import type { Config } from '../core/config.js';
 import { conflictsOf, detectConflicts, type Conflict } from '../core/conflicts.js';
 import type { Doc } from '../core/doc.js';
 import type { Derived } from '../core/state.js';
-import { collectChanges } from '../store/changes.js';
-import type { Git } from '../store/git.js';
-import { LiveDocs, type LiveEvent } from '../store/live-docs.js';
-import type { Workspace } from '../store/workspace.js';
-import { shownIds } from '../store/receipts.js';
-import { diffConflicts, diffSnapshots, snapshotOf, summaryOf, type Snapshot, type WatchEvent } from './events.js';
+import { collectChanges } from './changes.js';
+import type { Git } from './git.js';
+import { LiveDocs, type LiveEvent } from './live-docs.js';
+import type { Workspace } from './workspace.js';
+import { shownIds } from './receipts.js';
+import { diffConflicts, diffSnapshots, snapshotOf, summaryOf, type Snapshot, type WatchEvent } from '../core/watch-events.js';
 
 export interface WatchdogOptions {
   ws: Workspace;

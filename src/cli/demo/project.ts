@@ -2,7 +2,7 @@
  * The demo's repository: the seed's four workers, each on its own branch, and a small project for them to change.
  * Pure text: `run.ts` writes it.
  */
-import { configTemplate, SEED_WORKERS, type WorkerSeed } from '../core/templates.js';
+import { configTemplate, SEED_WORKERS, type WorkerSeed } from '../../core/templates.js';
 
 /**
  * The seed's team. Core and infra both own `package.json` (one adds a benchmark script, the other a test script),
@@ -81,7 +81,7 @@ export const WORK = {
   },
   nlpIntegrate: {
     'src/nlp/pipeline.js': [
-      "import { propagate } from '../core/propagation.js';",
+      "import { propagate } from '../../core/propagation.js';",
       '',
       '// Turns text into concepts and lets the core spread activation from them.',
       "export const tokenize = (text) => text.toLowerCase().split(/\\s+/).filter(Boolean);",

@@ -4,10 +4,10 @@
  * at 100 % no more calls are made until the next UTC day. The same file keeps the day's token totals.
  */
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
-import { raiseAlert, resolveAlert } from '../../store/alerts.js';
-import type { Workspace } from '../../store/workspace.js';
-import { readJsonState, writeJsonState } from './state-file.js';
+import type { Config } from '../core/config.js';
+import { raiseAlert, resolveAlert } from './alerts.js';
+import type { Workspace } from './workspace.js';
+import { readJsonState, writeJsonState } from './brain-state-file.js';
 
 export interface TokenTotals {
   input: number;

@@ -1,6 +1,6 @@
 /** Small JSON state files under `.orchestra/state/`: read leniently, written atomically (temp file + rename). */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** The parsed file, or undefined when it is missing or torn (a torn file counts as a fresh start). */
 export function readJsonState<T>(file: string): T | undefined {

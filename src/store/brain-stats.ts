@@ -1,8 +1,8 @@
 /** The anthropic brain's figures for `status`, `metrics` and the dashboard, read from `.orchestra/state/`. */
-import type { Config } from '../../core/config.js';
-import type { Workspace } from '../../store/workspace.js';
-import { breakerStatus, readBreaker, type BreakerStatus } from './breaker.js';
-import { readBudget, type TokenTotals } from './budget.js';
+import type { Config } from '../core/config.js';
+import type { Workspace } from './workspace.js';
+import { breakerStatus, readBreaker, type BreakerStatus } from './brain-breaker.js';
+import { readBudget, type TokenTotals } from './brain-budget.js';
 
 export interface BrainStats {
   /** Requests made today (UTC), each HTTP attempt counted once. */

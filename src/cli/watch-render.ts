@@ -1,9 +1,9 @@
 /** The watchdog's events for people: a short block each, always ending with the command that shows it in full. */
 import pc from 'picocolors';
-import { colorState, priorityMark } from '../cli/format.js';
+import { colorState, priorityMark } from './format.js';
 import type { DocJson } from '../core/json.js';
-import type { ConflictJson, WatchEvent } from './events.js';
-import { safeLine } from '../cli/terminal.js';
+import type { ConflictJson, WatchEvent } from '../core/watch-events.js';
+import { safeLine } from './terminal.js';
 
 const WIDTH = 78;
 

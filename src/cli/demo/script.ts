@@ -3,8 +3,8 @@
  * simulated workers against the real daemon. Every step waits for what it needs (a doc, the daemon's handling
  * of a trigger) with a deadline, never for a fixed time; the pauses only pace the account for a reader.
  */
-import type { Doc } from '../core/doc.js';
-import type { Conflict } from '../core/conflicts.js';
+import type { Doc } from '../../core/doc.js';
+import type { Conflict } from '../../core/conflicts.js';
 import { WORK } from './project.js';
 import type { Lead, SimWorker } from './team.js';
 

@@ -5,10 +5,10 @@
  * opens it for another cooldown.
  */
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
-import { raiseAlert, resolveAlert } from '../../store/alerts.js';
-import type { Workspace } from '../../store/workspace.js';
-import { readJsonState, writeJsonState } from './state-file.js';
+import type { Config } from '../core/config.js';
+import { raiseAlert, resolveAlert } from './alerts.js';
+import type { Workspace } from './workspace.js';
+import { readJsonState, writeJsonState } from './brain-state-file.js';
 
 export type BreakerStatus = 'closed' | 'open' | 'half-open';
 
