@@ -1,6 +1,6 @@
 /** The whole error vocabulary. Commands throw these; one catch in cli/main.ts turns them into exit codes. */
 
-export const EXIT = { ok: 0, runtime: 1, usage: 2, validation: 3 } as const;
+export const EXIT = { ok: 0, runtime: 1, usage: 2, validation: 3, timeout: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface Problem {
@@ -78,5 +78,13 @@ export class Forbidden extends OrchestraError {
     super(message, EXIT.runtime);
     this.name = 'Forbidden';
     this.rule = rule;
+  }
+}
+
+/** `wait` saw nothing arrive before its timeout. Exit 4. */
+export class TimeoutError extends OrchestraError {
+  constructor(message: string) {
+    super(message, EXIT.timeout);
+    this.name = 'TimeoutError';
   }
 }

@@ -10,6 +10,7 @@ import type { Loaded } from '../store/load.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import { readBounded } from '../store/bounded-read.js';
+import { recordHeartbeat } from '../store/receipts.js';
 
 // Heavier modules are loaded on first use, so a command pays only for what it touches.
 const require = createRequire(import.meta.url);
@@ -37,6 +38,7 @@ export class Ctx {
   private _ws?: Workspace;
   private _config?: Config;
   private _git?: Git;
+  private beat = false;
 
   constructor(cmd: Command, io: Io) {
     this.cmd = cmd;
@@ -89,6 +91,15 @@ export class Ctx {
     const id = (this.globals.as ?? process.env.ORCHESTRA_AS ?? 'lead').trim();
     if (id !== 'lead' && id !== 'daemon' && !findWorker(this.config, id)) {
       throw new UsageError(`unknown identity "${id}" (from ${this.globals.as ? '--as' : '$ORCHESTRA_AS'}): use lead, daemon or one of ${[...workerNames(this.config)].join(', ')}`);
+    }
+    // Every call by a worker is a heartbeat (DESIGN.md, "Receipts and liveness"), once per command.
+    if (!this.beat && id !== 'lead' && id !== 'daemon') {
+      this.beat = true;
+      try {
+        recordHeartbeat(this.ws, id);
+      } catch {
+        // Best effort: a read-only .orchestra/state must not fail the command; liveness just sees less.
+      }
     }
     return id;
   }

@@ -38,7 +38,7 @@ export async function buildProgram(io: Io, argv: string[] = []): Promise<Command
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 validation failed.
+Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 validation failed, 4 wait timed out.
 
 Examples:
   $ orchestra init

@@ -42,7 +42,7 @@ function buildSchemas() {
   });
 
   const rawBrainSchema = z.strictObject({
-    kind: z.enum(['rules', 'anthropic']).optional(),
+    kind: z.enum(['rules', 'anthropic', 'claude-code']).optional(),
     model: z.string().min(1).optional(),
     max_tokens: z.number().int().positive().optional(),
     max_daily_calls: z.number().int().min(0).optional(),
@@ -62,6 +62,7 @@ function buildSchemas() {
     archive_after: duration.optional(),
     stale_after: duration.optional(),
     metrics: z.strictObject({ window: duration.optional().describe('the metrics window everywhere (CLI, dashboard, API, alerts)') }).optional(),
+    gone_after: duration.optional(),
     sync: z
       .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
       .optional(),
@@ -214,6 +215,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     ['archive_after', raw.archive_after, 14 * 86_400_000],
     ['stale_after', raw.stale_after, 4 * 3_600_000],
     ['metrics.window', raw.metrics?.window, DEFAULT_METRICS_WINDOW_MS],
+    ['gone_after', raw.gone_after, 12 * 3_600_000],
     ['brain.timeout', raw.brain?.timeout, 60_000],
     ['brain.breaker.cooldown', raw.brain?.breaker?.cooldown, 60_000],
     ['sync.interval', raw.sync?.interval, 30_000],
@@ -270,6 +272,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     archiveAfterMs: ms.archive_after,
     staleAfterMs: ms.stale_after,
     metricsWindowMs: ms['metrics.window'],
+    goneAfterMs: ms.gone_after,
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
       : undefined,

@@ -12,7 +12,7 @@ import { asksLead, type Derived } from './state.js';
 export type ProblemLevel = 'info' | 'warning' | 'critical';
 
 export interface HealthProblem {
-  kind: 'stalled' | 'unstarted' | 'escalation_unanswered' | 'doubts_piling' | 'low_autonomy' | 'conflict' | 'scope_violation';
+  kind: 'stalled' | 'unstarted' | 'escalation_unanswered' | 'doubts_piling' | 'low_autonomy' | 'conflict' | 'scope_violation' | 'undelivered';
   level: ProblemLevel;
   /** Dedup key: the same condition keeps the same key, so it is recorded once. */
   key: string;
@@ -32,6 +32,7 @@ export const HEALTH_KINDS: ReadonlySet<string> = new Set<HealthProblem['kind']>(
   'low_autonomy',
   'conflict',
   'scope_violation',
+  'undelivered',
 ]);
 
 export const HEALTH_DEFAULTS = {

@@ -18,8 +18,11 @@ export interface WorkerConfig {
   orchestrate: boolean;
 }
 
+export type BrainKind = 'rules' | 'anthropic' | 'claude-code';
+export const BRAIN_KINDS: readonly BrainKind[] = ['rules', 'anthropic', 'claude-code'];
+
 export interface BrainConfig {
-  kind: 'rules' | 'anthropic';
+  kind: BrainKind;
   model: string;
   maxTokens: number;
   maxDailyCalls: number;
@@ -44,6 +47,8 @@ export interface Config {
   staleAfterMs: number;
   /** One metrics window by default for the CLI, the dashboard, the API and the autonomy alert (`metrics.window`). */
   metricsWindowMs: number;
+  /** No heartbeat for this long with work open: the worker is gone (optional: configs cached before it lack it). */
+  goneAfterMs?: number;
   sync?: { remote: string; branch: string; intervalMs: number };
   notify?: NotifyConfig;
 }

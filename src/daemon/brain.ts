@@ -2,7 +2,7 @@
  * The brain decides; the daemon acts. A brain returns data (orders to propose, an answer, or a reason to
  * escalate), never paths, ids, authors or commands: the daemon's own code turns a decision into docs.
  */
-import type { Config } from '../core/config.js';
+import type { BrainKind, Config } from '../core/config.js';
 import type { Doc, Priority } from '../core/doc.js';
 import type { Derived } from '../core/state.js';
 
@@ -39,7 +39,7 @@ export type BrainDecision =
   | { action: 'escalate'; reason: string };
 
 export interface Brain {
-  readonly name: 'rules' | 'anthropic';
+  readonly name: BrainKind;
   decide(req: BrainRequest): Promise<BrainDecision>;
   /** Status for `orchestra status` / metrics (calls today, budget, breaker...). */
   describe?(): Record<string, unknown>;

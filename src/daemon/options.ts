@@ -1,5 +1,5 @@
 /** What `startDaemon` takes (and what its periodic-scan hook gets); daemon.ts re-exports both. */
-import type { Config } from '../core/config.js';
+import type { BrainKind, Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import type { Limits } from '../core/plan.js';
 import type { Derived } from '../core/state.js';
@@ -21,7 +21,7 @@ export interface PeriodicScan {
 }
 
 export interface DaemonOptions {
-  brain?: 'rules' | 'anthropic';
+  brain?: BrainKind;
   /** Handle what is new, then stop (for cron or CI). */
   once?: boolean;
   /** On the first start in a workspace, handle existing docs instead of adopting them as handled. */

@@ -36,8 +36,8 @@ export function readBrainStats(ws: Workspace, config: Config, now: Date): BrainS
  */
 export function brainBlock(ws: Workspace, config: Config, now: Date): (BrainStats & { kind: string; model: string }) | undefined {
   const stats = readBrainStats(ws, config, now);
-  if (config.brain.kind !== 'anthropic' && stats.callsToday === 0) return undefined;
-  return { kind: 'anthropic', model: config.brain.model, ...stats };
+  if (config.brain.kind === 'rules' && stats.callsToday === 0) return undefined;
+  return { kind: config.brain.kind === 'rules' ? 'anthropic' : config.brain.kind, model: config.brain.model, ...stats };
 }
 
 /** Two short lines for people (each fits 80 columns with a 8-column indent). */

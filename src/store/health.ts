@@ -3,6 +3,7 @@
  * (dedup `key`) and resolved when the condition goes away. The daemon runs it on its periodic scan; `status`
  * and `metrics` run it too, so problems show without a daemon. A lock keeps two scans from recording twice.
  */
+import { deliveryProblems } from './liveness.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { detectConflicts, type Conflict } from '../core/conflicts.js';
@@ -47,7 +48,8 @@ export async function refreshHealth(loaded: Loaded, now: Date, opts: { branchCha
   const changes = await collectChanges({ git, config, docs, derived, branchChanges: opts.branchChanges });
   const conflicts = detectConflicts(changes.changes, config);
   const metrics = computeMetrics({ docs, derived, since: new Date(now.getTime() - config.metricsWindowMs), now, conflicts: 0 });
-  const problems = detectProblems({ docs, derived, config, now, activity: changes.activity, metrics, conflicts });
+  // Delivery problems come from receipts and heartbeats in .orchestra/state (store/liveness.ts).
+  const problems = [...detectProblems({ docs, derived, config, now, activity: changes.activity, metrics, conflicts }), ...deliveryProblems(loaded, now)];
 
   mkdirSync(ws.stateDir, { recursive: true });
   const release = await acquireLock(path.join(ws.stateDir, 'health.lock'), { purpose: 'health scan', timeoutMs: 15_000, staleMs: 30_000 });

@@ -1,10 +1,14 @@
 /**
- * Receipts: when each order and answer was shown to its worker, in `.orchestra/state/receipts.jsonl` (local,
- * git-ignored). A read is not worth a commit: one appended line per doc shown, the first one wins. "Unread" is
- * "no receipt", so it never depends on anyone's clock.
+ * Receipts (when each order and answer was shown to its worker, and how), heartbeats (when a worker last called
+ * orchestra) and launched agents, kept in `.orchestra/state/` (local, git-ignored) where they cost no commit.
+ * Receipts are one appended JSON line each in `receipts.jsonl`: `{worker, id, how, at}`, plus `event: "cancel"`
+ * when what was shown is an order's cancellation and `session` when a hook told one agent session. "Unread" is
+ * "no receipt", so it never depends on anyone's clock. The CLI's reads (`pending`, `next`, `show`, `watch`), the MCP
+ * server, the hooks, `wait` and liveness all read and write receipts through this module only.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { appendState, writeFileAtomic } from './atomic.js';
 import type { Workspace } from './workspace.js';
 
 /** How a doc reached the worker: the command or channel that showed it. */
@@ -15,58 +19,140 @@ export interface Delivery {
   how: ShownHow | string;
 }
 
-interface ReceiptLine {
+/** One line of receipts.jsonl. */
+export interface Receipt {
   worker: string;
+  /** The doc shown. */
   id: string;
-  how: string;
+  how: ShownHow | string;
   at: string;
+  /** What was shown: the doc itself (absent), or an order's cancellation. */
+  event?: 'cancel';
+  /** The agent session told (the hook's `session_id`), when known. */
+  session?: string;
+}
+
+export interface ShownOptions {
+  event?: 'cancel';
+  session?: string;
 }
 
 export function receiptsPath(ws: Workspace): string {
   return path.join(ws.stateDir, 'receipts.jsonl');
 }
 
-/** Every receipt of one worker, by doc id (the first delivery of each). A torn or foreign line is skipped. */
-export function readReceipts(ws: Workspace, worker: string): Map<string, Delivery> {
-  const out = new Map<string, Delivery>();
+/** Every receipt line, of one worker or of all; a torn or foreign line is skipped. */
+export function receiptLines(ws: Workspace, worker?: string): Receipt[] {
   let text: string;
   try {
     text = readFileSync(receiptsPath(ws), 'utf8');
   } catch {
-    return out;
+    return [];
   }
+  const out: Receipt[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    let r: Partial<ReceiptLine>;
+    let r: Partial<Receipt>;
     try {
-      r = JSON.parse(line) as Partial<ReceiptLine>;
+      r = JSON.parse(line) as Partial<Receipt>;
     } catch {
+      // A line cut short by a crash is skipped: the next showing records the receipt again.
       continue;
     }
-    if (r.worker !== worker || typeof r.id !== 'string' || typeof r.at !== 'string' || out.has(r.id)) continue;
-    out.set(r.id, { at: r.at, how: typeof r.how === 'string' ? r.how : 'unknown' });
+    if (typeof r.worker !== 'string' || typeof r.id !== 'string' || typeof r.at !== 'string') continue;
+    if (worker !== undefined && r.worker !== worker) continue;
+    out.push({
+      worker: r.worker,
+      id: r.id,
+      how: typeof r.how === 'string' ? r.how : 'unknown',
+      at: r.at,
+      ...(r.event === 'cancel' ? { event: 'cancel' as const } : {}),
+      ...(typeof r.session === 'string' ? { session: r.session } : {}),
+    });
   }
   return out;
 }
 
-export function shownIds(ws: Workspace, worker: string): Set<string> {
-  return new Set(readReceipts(ws, worker).keys());
+/** The first delivery of each doc to a worker (cancellations aside), by doc id; `except` leaves some ways out. */
+export function deliveriesOf(lines: readonly Receipt[], except: readonly string[] = []): Map<string, Delivery> {
+  const out = new Map<string, Delivery>();
+  for (const r of lines) if (!r.event && !except.includes(r.how) && !out.has(r.id)) out.set(r.id, { at: r.at, how: r.how });
+  return out;
+}
+
+/** Every delivery to one worker, by doc id (the first of each). */
+export function readReceipts(ws: Workspace, worker: string, except: readonly string[] = []): Map<string, Delivery> {
+  return deliveriesOf(receiptLines(ws, worker), except);
+}
+
+/** The ids shown to `worker` (what `inboxOf` leaves out of unread answers); `except` leaves some ways out. */
+export function shownIds(ws: Workspace, worker: string, except: readonly string[] = []): Set<string> {
+  return new Set(readReceipts(ws, worker, except).keys());
 }
 
 export function deliveredAt(ws: Workspace, worker: string, id: string): Delivery | null {
   return readReceipts(ws, worker).get(id) ?? null;
 }
 
+const keyOf = (id: string, how: string, o: ShownOptions) => `${id}\0${how}\0${o.event ?? ''}\0${o.session ?? ''}`;
+
 /**
- * Records that `ids` were shown to `worker`. Already-recorded ids are skipped; one append of whole lines, so
- * concurrent readers see each line whole or not at all.
+ * Records that `ids` were shown to `worker` (`opts.event: 'cancel'`: their cancellation; `opts.session`: told to
+ * that agent session). A receipt already recorded the same way is skipped, so the first one wins; one append of
+ * whole lines, so concurrent readers see each line whole or not at all.
  */
-export function recordShown(ws: Workspace, worker: string, ids: readonly string[], how: ShownHow, now: Date = new Date()): void {
+export function recordShown(ws: Workspace, worker: string, ids: readonly string[], how: ShownHow, now: Date = new Date(), opts: ShownOptions = {}): void {
   if (!ids.length) return;
-  const known = readReceipts(ws, worker);
+  const known = new Set(receiptLines(ws, worker).map((r) => keyOf(r.id, r.how, r)));
   const at = now.toISOString();
-  const fresh = [...new Set(ids)].filter((id) => !known.has(id));
+  const fresh = [...new Set(ids)].filter((id) => !known.has(keyOf(id, how, opts)));
   if (!fresh.length) return;
-  mkdirSync(ws.stateDir, { recursive: true });
-  appendFileSync(receiptsPath(ws), fresh.map((id) => `${JSON.stringify({ worker, id, how, at })}\n`).join(''));
+  const line = (id: string): Receipt => ({ worker, id, how, at, ...(opts.event ? { event: opts.event } : {}), ...(opts.session ? { session: opts.session } : {}) });
+  appendState(receiptsPath(ws), fresh.map((id) => `${JSON.stringify(line(id))}\n`).join(''));
+}
+
+export interface Heartbeat {
+  at: string;
+  pid?: number;
+}
+
+const heartbeatFile = (ws: Workspace, worker: string) => path.join(ws.stateDir, 'heartbeats', `${worker}.json`);
+
+export function recordHeartbeat(ws: Workspace, worker: string, now = new Date()): void {
+  const file = heartbeatFile(ws, worker);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify({ at: now.toISOString(), pid: process.pid } satisfies Heartbeat));
+}
+
+export function readHeartbeat(ws: Workspace, worker: string): Heartbeat | undefined {
+  try {
+    return JSON.parse(readFileSync(heartbeatFile(ws, worker), 'utf8')) as Heartbeat;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The agent process `orchestra launch` started for a worker, while it runs (and when it ended). */
+export interface AgentRecord {
+  pid: number;
+  started: string;
+  worktree: string;
+  ended?: string;
+  exitCode?: number | null;
+}
+
+const agentFile = (ws: Workspace, worker: string) => path.join(ws.stateDir, 'agents', `${worker}.json`);
+
+export function writeAgentRecord(ws: Workspace, worker: string, rec: AgentRecord): void {
+  const file = agentFile(ws, worker);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify(rec));
+}
+
+export function readAgentRecord(ws: Workspace, worker: string): AgentRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(agentFile(ws, worker), 'utf8')) as AgentRecord;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, OrchestraError, UsageError } from '../../errors.js';
 import { runningDaemon, startDaemon } from '../../daemon/daemon.js';
 import { unhandledDocs, waitHandled } from '../../daemon/handoff.js';
+import { BRAIN_KINDS, type BrainKind } from '../../core/workers.js';
 import type { Register } from '../context.js';
 import { handleStopSignals } from '../signals.js';
 import { safeLine } from '../terminal.js';
@@ -10,7 +11,7 @@ export const registerDaemonCommand: Register = (program, ctx) => {
   program
     .command('daemon')
     .description('run the coordinator: react to every new doc (answers, escalations, next orders) and commit the reactions')
-    .option('--brain <kind>', 'rules | anthropic (default: brain.kind in orchestra.yaml)')
+    .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--once', 'handle what is new, then exit (for cron or CI)')
     .option('--catch-up', 'on the first start in this workspace, handle existing docs instead of adopting them as handled')
     .addHelpText(
@@ -26,7 +27,7 @@ Example:
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
       const brain = opts.brain ?? c.config.brain.kind;
-      if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
+      if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const running = opts.once ? runningDaemon(c.ws) : undefined;
       if (running) {
         // The running daemon already handles every doc (and adopted or caught up on its own first start).
@@ -37,7 +38,7 @@ Example:
         if (left.length) throw new OrchestraError(`the running daemon (pid ${running.pid}) has not handled ${left.join(', ')} after 60 s: see .orchestra/state/logs/daemon.jsonl`);
         return;
       }
-      const handle = await startDaemon(c.ws, { brain, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
+      const handle = await startDaemon(c.ws, { brain: brain as BrainKind, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {
         await handle.ready;

@@ -23,4 +23,8 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['daemon'], load: async () => (await import('./daemon.js')).registerDaemonCommand },
   { names: ['alerts'], load: async () => (await import('./alerts.js')).registerAlertsCommand },
   { names: ['archive'], load: async () => (await import('./archive.js')).registerArchiveCommand },
+  { names: ['mcp'], load: async () => (await import('./mcp.js')).registerMcpCommand },
+  { names: ['prompt'], load: async () => (await import('./prompt.js')).registerPromptCommand },
+  { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
+  { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
 ];

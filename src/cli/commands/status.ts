@@ -4,6 +4,7 @@ import { formatDuration } from '../../core/duration.js';
 import { openEscalations, workerViews } from '../../core/state.js';
 import { openAlerts, type Alert } from '../../store/alerts.js';
 import { refreshHealth } from '../../store/health.js';
+import { workerStatuses } from '../../store/liveness.js';
 import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState } from '../format.js';
@@ -17,10 +18,12 @@ export type StatusView = StatusJson;
 /** Builds the status after a health scan, so stalls and conflicts show even without a daemon. */
 export async function buildStatus(loaded: Loaded, now: Date, opts: { branchChanges?: Promise<WorkerChanges> } = {}): Promise<{ view: StatusView; alerts: Alert[] }> {
   const health = await refreshHealth(loaded, now, opts);
+  const live = new Map(workerStatuses(loaded, now).map((w) => [w.name, { liveness: w.liveness, lastSeen: w.lastSeen }]));
   const workers = workerViews(loaded.docs, loaded.derived, loaded.config).map((w) => {
     // Commits and uncommitted edits are activity too, not only docs.
     const git = health.activity.get(w.name);
-    return git && (!w.lastActivity || Date.parse(git) > Date.parse(w.lastActivity)) ? { ...w, lastActivity: git } : w;
+    const view = git && (!w.lastActivity || Date.parse(git) > Date.parse(w.lastActivity)) ? { ...w, lastActivity: git } : w;
+    return { ...view, ...live.get(w.name)! };
   });
   const metrics = health.metrics;
   const alerts = openAlerts(loaded.ws);

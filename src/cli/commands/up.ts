@@ -8,6 +8,7 @@ import { openJsonLog } from '../../store/jsonlog.js';
 import type { Workspace } from '../../store/workspace.js';
 import type { Register } from '../context.js';
 import { safeLine } from '../terminal.js';
+import { BRAIN_KINDS, type BrainKind } from '../../core/workers.js';
 import { portOption } from '../options.js';
 import { handleStopSignals } from '../signals.js';
 
@@ -58,7 +59,7 @@ export function tmuxSessionName(ws: Workspace): string {
   return `orchestra-${path.basename(ws.root).replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 60);
 }
 
-async function openTmux(ws: Workspace, workers: string[], upArgs: string[], io: { out: (s: string) => void }): Promise<void> {
+async function openTmux(ws: Workspace, workers: string[], upArgs: string[], io: { out: (s: string) => void }, agents = false): Promise<void> {
   const version = await run('tmux', ['-V']);
   if (version.code !== 0) {
     throw new OrchestraError('tmux is not installed (or not on PATH): install it (`apt-get install tmux`, `brew install tmux`), or run `orchestra up` and open each watchdog in a terminal of its own');
@@ -76,7 +77,15 @@ async function openTmux(ws: Workspace, workers: string[], upArgs: string[], io: 
     if (r.code !== 0) throw new OrchestraError(`tmux could not open the pane for ${w}: ${r.err} (the session "${session}" is running; \`tmux kill-session -t ${session}\` ends it)`);
     await run('tmux', ['select-layout', '-t', session, 'tiled']);
   }
-  io.out(`tmux session "${session}": the daemon and the dashboard in the first pane, one watchdog per worker (${workers.join(', ')}).`);
+  if (agents) {
+    // One window per worker's agent (`orchestra launch`); the agent binary chosen by the environment goes along.
+    const pass = ['ORCHESTRA_CLAUDE', 'ORCHESTRA_CODEX'].flatMap((k) => (process.env[k] ? ['-e', `${k}=${process.env[k]}`] : []));
+    for (const w of workers) {
+      const r = await run('tmux', ['new-window', '-d', '-t', `${session}:`, '-n', w, '-c', ws.root, ...pass, `${self} launch ${w}`]);
+      if (r.code !== 0) throw new OrchestraError(`tmux could not open the agent window for ${w}: ${r.err} (\`tmux kill-session -t ${session}\` ends the session)`);
+    }
+  }
+  io.out(`tmux session "${session}": the daemon and the dashboard in the first pane, one watchdog per worker (${workers.join(', ')})${agents ? ', and a window per worker with its agent' : ''}.`);
   if (process.stdout.isTTY && process.stdin.isTTY && !process.env.TMUX) {
     await new Promise<void>((resolve) => spawn('tmux', ['attach', '-t', session], { stdio: 'inherit' }).on('exit', () => resolve()));
   } else {
@@ -91,9 +100,10 @@ export const registerUpCommand: Register = (program, ctx) => {
     .description('the daemon and the dashboard in one process with one combined log, and the command for each watchdog')
     .option('--port <n>', 'dashboard port (0 picks a free one)', portOption, 25501)
     .option('--host <address>', 'dashboard address', '127.0.0.1')
-    .option('--brain <kind>', 'rules | anthropic (default: brain.kind in orchestra.yaml)')
+    .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')
     .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
+    .option('--agents', 'with --tmux (implied): each worker\'s agent started by `orchestra launch` in a window of its own')
     .addHelpText(
       'after',
       `
@@ -107,16 +117,16 @@ Examples:
   $ orchestra up --port 0 --brain anthropic
   $ orchestra up --tmux`,
     )
-    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; tmux?: boolean }, cmd: Command) => {
+    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const ws = c.ws;
       const config = c.config;
       const brain = opts.brain ?? config.brain.kind;
-      if (brain !== 'rules' && brain !== 'anthropic') throw new UsageError(`unknown brain "${opts.brain}": use rules or anthropic`);
+      if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const workers = config.workers.map((w) => w.name);
-      if (opts.tmux) {
+      if (opts.tmux || opts.agents) {
         const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
-        await openTmux(ws, workers, args, c.io);
+        await openTmux(ws, workers, args, c.io, !!opts.agents);
         return;
       }
 
@@ -140,7 +150,7 @@ Examples:
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
         // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-        daemon = await startDaemon(ws, { brain, config, git: c.git, live, log: (l) => log('daemon', l) });
+        daemon = await startDaemon(ws, { brain: brain as BrainKind, config, git: c.git, live, log: (l) => log('daemon', l) });
       } catch (e) {
         await live.close();
         throw e;
