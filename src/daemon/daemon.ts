@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../store/config-file.js';
-import type { BrainKind, Config } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/plan.js';
 import { OrchestraError } from '../errors.js';

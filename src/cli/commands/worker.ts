@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE, RESERVED_NAMES, WORKER_NAME_RE, globProblem } from '../../core/config.js';
 import { OPEN_ORDER_STATES } from '../../core/state.js';
-import { promptTemplate, workerItemText } from '../../core/templates.js';
+import { promptTemplate } from '../../core/templates.js';
 import { Refusal, UsageError, ValidationError } from '../../errors.js';
 import { addWorkerText, parseConfigText, rawWorkers, parseYaml, removeWorkerText } from '../../store/config-file.js';
 import { planOrder, type Plan } from '../../core/actions.js';
