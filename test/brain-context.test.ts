@@ -92,7 +92,7 @@ describe('tool schemas', () => {
   const cancelled = doc({ type: 'order', worker: 'worker-core', status: 'cancelled' });
   const docs = [order, cancelled];
   const derived = derive(docs, cfg);
-  const ctx = { kind: 'next-orders' as const, config: cfg, docs: derived.byId, derived };
+  const ctx: { kind: 'next-orders' | 'answer-doubt'; config: typeof cfg; docs: typeof derived.byId; derived: typeof derived } = { kind: 'next-orders', config: cfg, docs: derived.byId, derived };
 
   it('are generated from the zod schemas (input side) and offered identically for every trigger', () => {
     const defs = toolDefinitions(schemas);

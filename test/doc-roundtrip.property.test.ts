@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTitle } from '../src/cli/context.js';
-import { docJson } from '../src/cli/format.js';
+import { docJson } from '../src/core/json.js';
 import { resolveConfig, type Config } from '../src/core/config.js';
 import { derive } from '../src/core/state.js';
 import { UsageError } from '../src/errors.js';
