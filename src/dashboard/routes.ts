@@ -5,7 +5,8 @@ import { parseDuration } from '../core/duration.js';
 import { planAction, type ActionRequest, type ActionState, type Decision, type Plan } from '../core/actions.js';
 import { ambiguityMessage, resolveId } from '../core/ids.js';
 import { docJson, inboxJson } from '../core/json.js';
-import { inboxOf } from '../core/state.js';
+import { answerFor, inboxOf } from '../core/state.js';
+import { deliveryLookup } from '../store/receipts.js';
 import { applyPlan, cryptoRandom, type Applied } from '../store/write.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import type { EventHub } from './events.js';
@@ -95,7 +96,8 @@ const getDocs: Handler = (c) => {
 const getDoc: Handler = (c) => {
   const doc = c.views.find(docIdParam(c, c.parts[1], '/api/docs'));
   if (!doc) throw new HttpError(404, `no doc "${c.parts[1].slice(0, 60)}" (see /api/docs)`);
-  sendJson(c.res, 200, c.views.doc(doc));
+  const delivered = deliveryLookup(c.model.ws)(doc, doc.type === 'answer' ? answerFor(doc, c.model.snapshot().derived) : undefined);
+  sendJson(c.res, 200, { ...c.views.doc(doc), ...(delivered !== undefined ? { delivered } : {}) });
 };
 const getEvents: Handler = (c) => c.hub.open(c.req, c.res, { version: c.model.versions });
 

@@ -94,6 +94,26 @@ export function deliveredAt(ws: Workspace, worker: string, id: string): Delivery
   return readReceipts(ws, worker).get(id) ?? null;
 }
 
+/**
+ * `delivered` for docs shown to workers (`--json` and the API, DESIGN.md "Receipts"): an order is delivered to the
+ * worker it is for, an answer to the worker whose doubt it answers; `null` until then. Other docs have none.
+ * `recipient` says who that is (core/state's `answerFor` for answers). One read of the receipts for all docs.
+ */
+export function deliveryLookup(ws: Workspace): (doc: { id: string; type: string; to: string }, recipient?: string) => Delivery | null | undefined {
+  const byWorker = new Map<string, Map<string, Delivery>>();
+  for (const r of receiptLines(ws)) {
+    if (r.event) continue;
+    let m = byWorker.get(r.worker);
+    if (!m) byWorker.set(r.worker, (m = new Map()));
+    if (!m.has(r.id)) m.set(r.id, { at: r.at, how: r.how });
+  }
+  return (doc, recipient) => {
+    const worker = doc.type === 'order' ? doc.to : doc.type === 'answer' ? recipient : undefined;
+    if (!worker) return undefined;
+    return byWorker.get(worker)?.get(doc.id) ?? null;
+  };
+}
+
 const keyOf = (id: string, how: string, o: ShownOptions) => `${id}\0${how}\0${o.event ?? ''}\0${o.session ?? ''}`;
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { DOC_TYPES } from '../../core/doc.js';
 import { answerFor, inboxOf } from '../../core/state.js';
-import { recordShown, shownIds } from '../../store/receipts.js';
+import { deliveryLookup, recordShown, shownIds } from '../../store/receipts.js';
 import { reportCommits } from '../../store/evidence.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { ambiguityMessage, resolveId, shortIdOf, tailCounts } from '../../core/ids.js';
@@ -41,11 +41,13 @@ export const registerReadCommands: Register = (program, ctx) => {
       // A report comes with its evidence: the commits made for its order.
       const order = doc.re ? loaded.derived.byId.get(doc.re) : undefined;
       const commits = doc.type === 'report' ? await reportCommits(c.git, doc, order, c.config.workers.find((w) => w.name === doc.worker)) : undefined;
+      const delivered = deliveryLookup(c.ws)(doc, answerFor(doc, loaded.derived));
       if (c.json) {
-        c.io.out(JSON.stringify({ ...docJson(doc, loaded.derived, true), ...(commits ? { commits } : {}) }));
+        c.io.out(JSON.stringify({ ...docJson(doc, loaded.derived, true), ...(delivered !== undefined ? { delivered } : {}), ...(commits ? { commits } : {}) }));
         return;
       }
       c.io.out(docFull(doc, loaded.derived));
+      if (delivered !== undefined) c.io.out(pc.dim(delivered ? `delivered ${delivered.at} (${delivered.how})` : 'not delivered yet'));
       if (commits) c.io.out(`\n${pc.bold(`Commits (${commits.length})`)}${commits.map((x) => `\n  ${x.commit}  ${x.subject}`).join('') || pc.dim('\n  none found on its branch or with its trailer')}`);
     });
 
@@ -73,7 +75,11 @@ export const registerReadCommands: Register = (program, ctx) => {
       }
       if (opts.limit) docs = docs.slice(-opts.limit);
       if (c.json) {
-        c.io.out(JSON.stringify(docs.map((d) => docJson(d, loaded.derived))));
+        const delivery = deliveryLookup(c.ws);
+        c.io.out(JSON.stringify(docs.map((d) => {
+          const delivered = delivery(d, d.type === 'answer' ? answerFor(d, loaded.derived) : undefined);
+          return { ...docJson(d, loaded.derived), ...(delivered !== undefined ? { delivered } : {}) };
+        })));
         return;
       }
       if (!docs.length) c.io.err('no docs match');
