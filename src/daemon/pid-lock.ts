@@ -16,7 +16,7 @@ export function acquireDaemonLock(ws: Workspace): () => void {
   const release = tryAcquireLock(lock, { purpose: 'daemon' });
   if (!release) {
     const holder = readLock(lock);
-    throw new OrchestraError(`another daemon${holder ? ` (pid ${holder.pid})` : ''} is already running in this workspace: stop it first (or delete ${lock} if no daemon is running)`);
+    throw new OrchestraError(`another daemon${holder ? ` (pid ${holder.pid})` : ''} is already running in this workspace (\`orchestra up\` runs one too): stop it first with Ctrl-C in its terminal${holder ? ` or \`kill ${holder.pid}\`` : ''}; a lock left by a dead daemon is taken over by itself`);
   }
   return release;
 }
