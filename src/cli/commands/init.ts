@@ -140,7 +140,7 @@ export const registerInitCommand: Register = (program, ctx) => {
         ['orchestra doctor', 'check that everything is ready'],
         [`orchestra order ${first} "<title>" --body "<what done means>"`, 'the first order'],
         ['orchestra up', 'the daemon and the dashboard, in a terminal of their own'],
-        [`orchestra watch ${first}`, "in the worker's terminal, beside its agent"],
+        [`orchestra launch ${first}`, "the worker's agent (Claude Code) in its own worktree, told of new work as it lands"],
       ];
       c.io.out(['Next:', ...steps.map(([cmd, why], i) => `  ${i + 1}. ${why}:\n       ${cmd}`)].join('\n'));
     });
