@@ -9,6 +9,7 @@ import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js
 import { brainBlock } from '../store/brain-stats.js';
 import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/state.js';
 import { alertsPath, readAlerts } from '../store/alerts.js';
+import { livenessFor } from '../store/liveness.js';
 import type { TimelineEntry } from '../store/git.js';
 import { alertJson, docJson, type DocJson } from '../core/json.js';
 import { HttpError } from './http.js';
@@ -62,9 +63,16 @@ export class Views {
     return this.model.snapshot();
   }
 
-  /** `/api/workers`, serialised once per change. */
-  workersText(): string {
-    return this.cached('workers', String(this.model.versions.docs), () => JSON.stringify(this.workers()));
+  /**
+   * `/api/workers`: the workers' views cached per doc change, their liveness and last heartbeat read per request
+   * (they change with the clock and heartbeat files, not with docs), serialised again only when either changed.
+   */
+  workersText(now = new Date()): string {
+    const base = this.cached('workers', String(this.model.versions.docs), () => this.workers());
+    const { config } = this.snapshot();
+    const live = base.map((w) => livenessFor(this.model.ws, config, w, now));
+    const key = `${this.model.versions.docs}:${live.map((l) => `${l.liveness}@${l.lastSeen ?? ''}`).join(',')}`;
+    return this.cached('workersText', key, () => JSON.stringify(base.map((w, i) => ({ ...w, ...live[i] }))));
   }
 
   workers(): WorkerJson[] {
