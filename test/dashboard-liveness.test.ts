@@ -4,7 +4,7 @@
  * `/api/docs/<id>` its `delivered`; the page shows the liveness badge, "last seen" and the delivered line in a real
  * Chromium.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -17,12 +17,13 @@ async function getJson(base: string, p: string): Promise<any> {
   return r.json();
 }
 
-/** A heartbeat as `orchestra --as <worker>` writes it, dated `agoMs` back. */
+/** A heartbeat as `orchestra --as <worker>` writes it (a temp file renamed over the last), dated `agoMs` back. */
 function beat(dir: string, worker: string, agoMs: number): string {
   const at = new Date(Date.now() - agoMs).toISOString();
   const file = path.join(dir, '.orchestra', 'state', 'heartbeats', `${worker}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ at }));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ at }));
+  renameSync(`${file}.tmp`, file);
   return at;
 }
 
@@ -115,7 +116,7 @@ describe('dashboard liveness and delivery', () => {
     expect(await core.getAttribute('title')).toMatch(/stalled: an order in progress, no call to orchestra for stale_after/);
     expect(await page.locator('[data-worker="worker-nlp"] [data-liveness]').textContent()).toBe('idle');
     expect(await page.locator('[data-worker="worker-ui"] .seen').textContent()).toMatch(/last seen (just now|\d+ min ago)/);
-    expect(await page.locator('[data-worker="worker-nlp"] .seen').textContent()).toBe(' · last seen never');
+    expect(await page.locator('[data-worker="worker-nlp"] .seen').textContent()).toBe('idlelast seen never');
     expect(await page.locator('#liveness-legend').textContent()).toMatch(/stalled.*gone/s);
 
     await page.locator(`#docs [data-id="${fx.ids.coverage}"] button`).click();

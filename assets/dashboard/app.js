@@ -54,7 +54,7 @@ const LIVENESS = {
   gone: 'gone: work open, and its launched process ended or no call to orchestra for a long time',
 };
 const livenessBadge = (l) => el('span', { class: `badge live-badge l-${l}`, 'data-liveness': l, title: LIVENESS[l] ?? l, text: l });
-const seenTime = (iso) => (iso ? time(iso) : el('span', { class: 'muted', text: 'never' }));
+const seenTime = (iso) => (iso ? time(iso) : 'never');
 
 async function loadWorkers() {
   const workers = await api('/api/workers');
@@ -64,13 +64,14 @@ async function loadWorkers() {
   list.replaceChildren(
     ...workers.map((w) =>
       el('li', { class: 'worker', 'data-state': w.state, 'data-worker': w.name },
-        el('div', { class: 'worker-top' }, el('h3', { text: w.name }), el('span', { class: 'badges' }, w.liveness ? livenessBadge(w.liveness) : null, badge(w.state))),
+        el('div', { class: 'worker-top' }, el('h3', { text: w.name }), badge(w.state)),
         el('p', { class: 'current' },
           el('span', { class: 'label', text: 'Current order' }),
           w.currentOrder ? docLink(w.currentOrder, w.currentOrderTitle ?? w.currentOrder) : el('span', { class: 'muted', text: w.ready ? `${w.ready} ready to start` : 'none' })),
         el('dl', { class: 'counts' },
           ...[['ready', w.ready], ['waiting', w.waiting], ['blocked', w.blocked], ['open', w.open]].map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v })))),
-        el('p', { class: 'foot' }, 'last activity ', time(w.lastActivity), el('span', { class: 'seen' }, ' · last seen ', seenTime(w.lastSeen)), w.dependsOn.length ? ` · after ${w.dependsOn.join(', ')}` : ''),
+        w.liveness ? el('p', { class: 'seen' }, livenessBadge(w.liveness), el('span', {}, 'last seen ', seenTime(w.lastSeen))) : null,
+        el('p', { class: 'foot' }, 'last activity ', time(w.lastActivity), w.dependsOn.length ? ` · after ${w.dependsOn.join(', ')}` : ''),
       ),
     ),
   );
