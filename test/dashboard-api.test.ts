@@ -86,8 +86,11 @@ describe('dashboard HTTP API', () => {
     expect(status).toBe(200);
     expect(json.map((w: any) => w.name)).toEqual(['worker-core', 'worker-infra', 'worker-nlp', 'worker-ui']);
     const core = json[0];
-    for (const k of ['name', 'state', 'currentOrder', 'ready', 'waiting', 'open', 'lastActivity', 'dependsOn', 'blocked', 'currentOrderTitle']) expect(core).toHaveProperty(k);
-    expect(core).toMatchObject({ state: 'working', currentOrder: fx.ids.core, currentOrderTitle: 'Optimize propagation' });
+    for (const k of ['name', 'state', 'currentOrder', 'ready', 'waiting', 'open', 'lastActivity', 'dependsOn', 'blocked', 'currentOrderTitle', 'liveness', 'lastSeen']) expect(core).toHaveProperty(k);
+    expect(core).toMatchObject({ state: 'working', currentOrder: fx.ids.core, currentOrderTitle: 'Optimize propagation', liveness: 'working' });
+    // worker-core called orchestra as itself in the fixture (start); worker-ui never did.
+    expect(typeof core.lastSeen).toBe('string');
+    expect(json[3]).toMatchObject({ name: 'worker-ui', lastSeen: null });
     expect(json[1]).toMatchObject({ name: 'worker-infra', state: 'ready', ready: 1 });
     expect(json[2]).toMatchObject({ name: 'worker-nlp', state: 'waiting', waiting: 1, dependsOn: ['worker-core'] });
     // The same view the CLI derives.

@@ -46,6 +46,16 @@ function empty(list, text) {
 }
 
 // --- workers -------------------------------------------------------------------------------------------
+// What each liveness mark means (DESIGN.md, "Receipts and liveness"): the badge's title and the legend say it.
+const LIVENESS = {
+  working: 'working: an order in progress',
+  idle: 'idle: no order in progress',
+  stalled: 'stalled: an order in progress, no call to orchestra for stale_after',
+  gone: 'gone: work open, and its launched process ended or no call to orchestra for a long time',
+};
+const livenessBadge = (l) => el('span', { class: `badge live-badge l-${l}`, 'data-liveness': l, title: LIVENESS[l] ?? l, text: l });
+const seenTime = (iso) => (iso ? time(iso) : 'never');
+
 async function loadWorkers() {
   const workers = await api('/api/workers');
   view.workers = workers;
@@ -60,6 +70,7 @@ async function loadWorkers() {
           w.currentOrder ? docLink(w.currentOrder, w.currentOrderTitle ?? w.currentOrder) : el('span', { class: 'muted', text: w.ready ? `${w.ready} ready to start` : 'none' })),
         el('dl', { class: 'counts' },
           ...[['ready', w.ready], ['waiting', w.waiting], ['blocked', w.blocked], ['open', w.open]].map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v })))),
+        w.liveness ? el('p', { class: 'seen' }, livenessBadge(w.liveness), el('span', {}, 'last seen ', seenTime(w.lastSeen))) : null,
         el('p', { class: 'foot' }, 'last activity ', time(w.lastActivity), w.dependsOn.length ? ` · after ${w.dependsOn.join(', ')}` : ''),
       ),
     ),
@@ -212,6 +223,8 @@ async function openDoc(id) {
     if (d.waitingOn?.length) meta.push(['waits on', d.waitingOn.join(', ')]);
     if (d.outcome) meta.push(['outcome', d.outcome]);
     if (d.tags.length) meta.push(['tags', d.tags.join(', ')]);
+    // Orders and answers say whether their worker was shown them (receipts): `delivered` is absent for other docs.
+    if (d.delivered !== undefined) meta.push(['delivery', d.delivered ? `delivered ${new Date(d.delivered.at).toLocaleString()} (${d.delivered.how})` : 'not delivered yet']);
     $('doc-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
     // Sanitised on the server (sanitize-html); the page's CSP forbids inline script as a second wall.
     $('doc-body').innerHTML = d.html || '<p class="muted">(no text)</p>';
@@ -322,9 +335,11 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   view.chart = null;
   if (view.metrics) drawChart(view.metrics.daily);
 });
-// Relative times ("3 min ago") age on screen without any request.
+// Relative times ("3 min ago") age on screen without any request; liveness changes with the clock and with
+// heartbeats, which send no event, so the workers are fetched again at the same pace.
 setInterval(() => {
   for (const t of document.querySelectorAll('time[datetime]')) t.textContent = ago(t.getAttribute('datetime'));
+  run('workers', loadWorkers);
 }, 30_000);
 
 setupNotifyButton();

@@ -9,6 +9,7 @@ import { computeMetrics, countConflicts, type Metrics } from '../core/metrics.js
 import { brainBlock } from '../store/brain-stats.js';
 import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/state.js';
 import { alertsPath, readAlerts } from '../store/alerts.js';
+import { livenessFrom, readSignals, signalsStamp } from '../store/liveness.js';
 import type { TimelineEntry } from '../store/git.js';
 import { alertJson, docJson, type DocJson } from '../core/json.js';
 import { HttpError } from './http.js';
@@ -40,6 +41,7 @@ export interface DocFilters {
 
 const TIMELINE_MAX = 1000;
 const METRICS_SLIDE_MS = 5000;
+const SIGNALS_MAX_AGE_MS = 1000;
 
 export class Views {
   private readonly model: LiveModel;
@@ -62,9 +64,20 @@ export class Views {
     return this.model.snapshot();
   }
 
-  /** `/api/workers`, serialised once per change. */
-  workersText(): string {
-    return this.cached('workers', String(this.model.versions.docs), () => JSON.stringify(this.workers()));
+  /**
+   * `/api/workers`: the workers' views cached per doc change; their liveness and last heartbeat computed per
+   * request (they change with the clock and the heartbeat files, not with docs) from the signals, which are read
+   * again when a heartbeat or agent record is written and at least once a second (a write in the same mtime tick
+   * as the last read, or an agent process that died without a word, shows within that second).
+   */
+  workersText(now = new Date()): string {
+    const base = this.cached('workers', String(this.model.versions.docs), () => this.workers());
+    const { config } = this.snapshot();
+    const { ws } = this.model;
+    const signals = this.cached('signals', `${this.model.versions.docs}:${signalsStamp(ws)}:${Math.floor(now.getTime() / SIGNALS_MAX_AGE_MS)}`, () => base.map((w) => readSignals(ws, w.name)));
+    const live = base.map((w, i) => livenessFrom(config, w, signals[i], now));
+    const key = `${this.model.versions.docs}:${live.map((l) => `${l.liveness}@${l.lastSeen ?? ''}`).join(',')}`;
+    return this.cached('workersText', key, () => JSON.stringify(base.map((w, i) => ({ ...w, ...live[i] }))));
   }
 
   workers(): WorkerJson[] {

@@ -136,7 +136,9 @@ export interface Heartbeat {
   pid?: number;
 }
 
-const heartbeatFile = (ws: Workspace, worker: string) => path.join(ws.stateDir, 'heartbeats', `${worker}.json`);
+/** The folder of heartbeat files, one per worker (replaced whole on each beat, so the folder's mtime moves). */
+export const heartbeatsDir = (ws: Workspace) => path.join(ws.stateDir, 'heartbeats');
+const heartbeatFile = (ws: Workspace, worker: string) => path.join(heartbeatsDir(ws), `${worker}.json`);
 
 export function recordHeartbeat(ws: Workspace, worker: string, now = new Date()): void {
   const file = heartbeatFile(ws, worker);
@@ -161,7 +163,9 @@ export interface AgentRecord {
   exitCode?: number | null;
 }
 
-const agentFile = (ws: Workspace, worker: string) => path.join(ws.stateDir, 'agents', `${worker}.json`);
+/** The folder of launched-agent records, one per worker. */
+export const agentsDir = (ws: Workspace) => path.join(ws.stateDir, 'agents');
+const agentFile = (ws: Workspace, worker: string) => path.join(agentsDir(ws), `${worker}.json`);
 
 export function writeAgentRecord(ws: Workspace, worker: string, rec: AgentRecord): void {
   const file = agentFile(ws, worker);
