@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findDocIn, type ActionRequest, type Refusal } from '../core/actions.js';
 import type { Doc, Outcome, Priority } from '../core/doc.js';
 import { docJson, type DocJson } from '../core/json.js';
-import { inboxOf, openEscalations, type Inbox } from '../core/state.js';
+import { inboxOf, openEscalations } from '../core/state.js';
 import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { Forbidden, NotFoundError, UsageError } from '../errors.js';
 import { openAlerts } from '../store/alerts.js';
@@ -17,45 +17,31 @@ import { loadConfigCached } from '../store/config-cache.js';
 import { Git } from '../store/git.js';
 import { workerStatuses, type WorkerStatus } from '../store/liveness.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
-import { recordHeartbeat, recordShown, shownIds, type ShownHow } from '../store/receipts.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
 import { performAction } from '../store/write.js';
 import { fullBriefing, shortBriefing } from './briefing.js';
+import { checkIdentity, inboxFor, isWorker, receipt, type Identity } from './session.js';
 
-export interface Session {
-  ws: Workspace;
-  config: Config;
+export { checkIdentity, heartbeat, inboxFor, isWorker, receipt, type Identity, type WorkerInbox } from './session.js';
+
+export interface Session extends Identity {
   git: Git;
-  identity: string;
 }
 
 /** The workspace around `cwd`, acting as `identity` (fixed for the session's life): lead or a declared worker. */
 export function openSession(cwd: string, identity: string): Session {
   const ws = locateWorkspace(cwd);
   const config = loadConfigCached(ws);
-  const id = identity.trim();
-  if (id === 'daemon') throw new UsageError('no agent can act as daemon: use --as lead or --as <worker>');
-  if (id !== 'lead' && !findWorker(config, id)) {
-    throw new UsageError(`unknown identity "${id}": use lead or one of ${[...workerNames(config)].join(', ')}`);
-  }
-  return { ws, config, git: new Git(ws.root, ws.gitDir), identity: id };
+  return sessionOf(ws, config, checkIdentity(config, identity));
 }
 
-export const isWorker = (s: Session) => s.identity !== 'lead';
+/** A session on a workspace and config already read, as an identity already checked (`checkIdentity`). */
+export function sessionOf(ws: Workspace, config: Config, identity: string): Session {
+  return { ws, config, git: new Git(ws.root, ws.gitDir), identity };
+}
 
 export async function load(s: Session): Promise<Loaded> {
   return loadWorkspace(s.ws, { config: s.config, git: s.git, liveOnly: true });
-}
-
-/** Every call by a worker is a heartbeat. */
-export function heartbeat(s: Session): void {
-  if (isWorker(s)) recordHeartbeat(s.ws, s.identity);
-}
-
-/** Records that `docs` were shown to the session's worker (`event: 'cancel'`: their cancellation). */
-export function receipt(s: Session, docs: readonly Doc[], how: ShownHow, extra: { session?: string; event?: 'doc' | 'cancel' } = {}): void {
-  if (!isWorker(s) || !docs.length) return;
-  recordShown(s.ws, s.identity, docs.map((d) => d.id), how, new Date(), { event: extra.event === 'cancel' ? 'cancel' : undefined, session: extra.session });
 }
 
 /** A refusal of the shared actions as the error the MCP server turns into a tool error (the CLI's classes). */
@@ -77,16 +63,6 @@ async function act(s: Session, request: ActionRequest): Promise<{ id: string; co
   const r = await performAction(s.ws, s.git, s.identity, request);
   if (!r.ok) throw refusalError(r.refusal);
   return { id: r.applied.doc, commit: r.applied.commit };
-}
-
-export interface WorkerInbox extends Inbox {
-  /** Answers in the inbox not yet shown to the worker (no receipt, a push aside: the client may not take pushes). */
-  unread: Doc[];
-}
-
-export function inboxFor(s: Session, loaded: Loaded, worker = s.identity): WorkerInbox {
-  const inbox = inboxOf(worker, loaded.docs, loaded.derived, shownIds(s.ws, worker, ['push']));
-  return { ...inbox, unread: inbox.answers };
 }
 
 function requireWorkerIdentity(s: Session, what: string): string {

@@ -6,7 +6,6 @@
  */
 import { appendFileSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { OrchestraError } from '../errors.js';
 
 const CAUSES: Record<string, string> = {
@@ -35,8 +34,13 @@ export class StateWriteError extends OrchestraError {
 /** The error's system code (ENOSPC...), if it has one. */
 export const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code ?? (e instanceof StateWriteError ? e.code : undefined);
 
+/**
+ * A temp name no other writer uses: the pid and 32 random bits, against pids shared across containers. The bits
+ * only need to differ, not to be secret, so they come from Math.random: node:crypto would cost every short
+ * command that writes state (the hooks' heartbeat) more than the write.
+ */
 function tempFor(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  return `${file}.${process.pid}.${Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0')}.tmp`;
 }
 
 function dropTemp(tmp: string): void {
