@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startCliDashboard } from './dashboard-fixture.js';
 import { cleanupTemp, git, makeWorkspace, ok, okJson } from './helpers.js';
 
 afterAll(cleanupTemp);
@@ -45,5 +46,18 @@ describe('show <report>', () => {
     expect(shown).toMatchObject({ id: report, type: 'report', re: order, outcome: 'completed' });
     const text = await ok(dir, ['show', report]);
     expect(text).toMatch(new RegExp(`Commits \\(2\\)\\n\\s+${onMain}\\s+Add the page\\n\\s+${onBranch}\\s+Style the page`));
+ 
+    // The dashboard shows the same evidence, in the doc and in the timeline.
+    const dash = await startCliDashboard(dir);
+    try {
+      const doc = await (await fetch(new URL(`/api/docs/${report}`, dash.url))).json();
+      expect(doc.commits.map((c: { commit: string }) => c.commit)).toEqual([onMain, onBranch]);
+      const timeline = (await (await fetch(new URL('/api/timeline?limit=20', dash.url))).json()) as { doc: string; commits?: { commit: string }[] }[];
+      const entry = timeline.find((e) => e.doc === report);
+      expect(entry?.commits?.map((c) => c.commit)).toEqual([onMain, onBranch]);
+      expect(timeline.find((e) => e.doc === order)?.commits).toBeUndefined();
+    } finally {
+      await dash.proc.stop();
+    }
   });
 });

@@ -190,7 +190,9 @@ async function loadTimeline() {
     el('li', {},
       el('span', { class: 'when' }, time(e.at)),
       el('p', { class: 'what' }, el('span', { class: 'who', text: e.actor }), ` ${e.type} `, e.worker !== e.actor ? el('span', { class: 'who', text: `${e.worker} ` }) : '',
-        e.docTitle ? docLink(e.doc, e.docTitle) : e.title))));
+        e.docTitle ? docLink(e.doc, e.docTitle) : e.title),
+      // A report comes with its evidence: the commits made for its order.
+      e.commits?.length ? el('p', { class: 'muted evidence', text: `${e.commits.length} commit${e.commits.length === 1 ? '' : 's'}: ${e.commits.map((x) => x.commit).join(' ')}` }) : '')));
 }
 
 async function loadInfo() {
@@ -225,6 +227,7 @@ async function openDoc(id) {
     if (d.tags.length) meta.push(['tags', d.tags.join(', ')]);
     // Orders and answers say whether their worker was shown them (receipts): `delivered` is absent for other docs.
     if (d.delivered !== undefined) meta.push(['delivery', d.delivered ? `delivered ${new Date(d.delivered.at).toLocaleString()} (${d.delivered.how})` : 'not delivered yet']);
+    if (d.commits) meta.push(['commits', d.commits.length ? d.commits.map((x) => `${x.commit} ${x.subject}`).join('\n') : 'none found on its branch or with its trailer']);
     $('doc-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
     // Sanitised on the server (sanitize-html); the page's CSP forbids inline script as a second wall.
     $('doc-body').innerHTML = d.html || '<p class="muted">(no text)</p>';

@@ -93,11 +93,12 @@ const getDocs: Handler = (c) => {
   const limit = intParam(q, 'limit', 50, 1, 10_000);
   sendJson(c.res, 200, c.views.docs({ limit, worker: q.get('worker') || undefined, type: q.get('type') || undefined, state: q.get('state') || undefined }));
 };
-const getDoc: Handler = (c) => {
+const getDoc: Handler = async (c) => {
   const doc = c.views.find(docIdParam(c, c.parts[1], '/api/docs'));
   if (!doc) throw new HttpError(404, `no doc "${c.parts[1].slice(0, 60)}" (see /api/docs)`);
   const delivered = deliveryLookup(c.model.ws)(doc, doc.type === 'answer' ? answerFor(doc, c.model.snapshot().derived) : undefined);
-  sendJson(c.res, 200, { ...c.views.doc(doc), ...(delivered !== undefined ? { delivered } : {}) });
+  const commits = doc.type === 'report' ? await c.views.commitsOf(doc) : undefined;
+  sendJson(c.res, 200, { ...c.views.doc(doc), ...(delivered !== undefined ? { delivered } : {}), ...(commits ? { commits } : {}) });
 };
 const getEvents: Handler = (c) => c.hub.open(c.req, c.res, { version: c.model.versions });
 

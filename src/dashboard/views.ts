@@ -11,6 +11,7 @@ import { inboxOf, openEscalations, workerViews, type WorkerView } from '../core/
 import { alertsPath, readAlerts } from '../store/alerts.js';
 import { livenessFrom, readSignals, signalsStamp } from '../store/liveness.js';
 import type { TimelineEntry } from '../store/git.js';
+import { reportCommits, type EvidenceCommit } from '../store/evidence.js';
 import { alertJson, docJson, type DocJson } from '../core/json.js';
 import { HttpError } from './http.js';
 import type { LiveModel, Snapshot } from './model.js';
@@ -46,6 +47,8 @@ const SIGNALS_MAX_AGE_MS = 1000;
 export class Views {
   private readonly model: LiveModel;
   private cache = new Map<string, { key: string; value: unknown }>();
+  /** A report's commits by report id: they are the order's commits up to the report, so they do not change. */
+  private evidence = new Map<string, Promise<EvidenceCommit[]>>();
   private timelineInFlight?: { key: string; promise: Promise<TimelineEntry[]> };
 
   constructor(model: LiveModel) {
@@ -190,7 +193,7 @@ export class Views {
   }
 
   /** The timeline from git, newest first; one `git log` per change however many ask at once. */
-  async timeline(limit: number, worker?: string): Promise<(TimelineEntry & { docTitle: string | null })[]> {
+  async timeline(limit: number, worker?: string): Promise<(TimelineEntry & { docTitle: string | null; commits?: EvidenceCommit[] })[]> {
     const v = this.model.versions;
     const key = `${v.timeline}:${v.docs}`;
     let all: TimelineEntry[];
@@ -215,7 +218,27 @@ export class Views {
     const filtered = worker ? all.filter((e) => e.worker === worker || e.actor === worker) : all;
     // A status change's subject names the doc by id; the page shows the doc's title instead.
     const { byId } = this.snapshot().derived;
-    return filtered.slice(0, limit).map((e) => ({ ...e, docTitle: byId.get(e.doc)?.title ?? null }));
+    return Promise.all(
+      filtered.slice(0, limit).map(async (e) => {
+        const doc = byId.get(e.doc);
+        // "Done" comes with its evidence: a report's entry names the commits made for its order.
+        const commits = doc?.type === 'report' ? await this.commitsOf(doc) : undefined;
+        return { ...e, docTitle: doc?.title ?? null, ...(commits ? { commits } : {}) };
+      }),
+    );
+  }
+
+  /** The commits a report names (store/evidence.ts), looked up once per report. */
+  commitsOf(report: Doc): Promise<EvidenceCommit[]> {
+    let found = this.evidence.get(report.id);
+    if (!found) {
+      const { config, derived } = this.snapshot();
+      const order = report.re ? derived.byId.get(report.re) : undefined;
+      found = reportCommits(this.model.git, report, order, config.workers.find((w) => w.name === report.worker));
+      this.evidence.set(report.id, found);
+      found.catch(() => this.evidence.delete(report.id));
+    }
+    return found;
   }
 
   /** Short name of the workspace for the page header. */
