@@ -39,6 +39,21 @@ export function fit(s: string, n: number): string {
   return t.length <= n ? t : `${t.slice(0, Math.max(0, n - 1))}…`;
 }
 
+/**
+ * Cuts an alert line to `n` columns in the middle, so its end (where the fix is: "…: run `orchestra answer k3f9`")
+ * always shows. The part after the last ": " is kept whole when it fits; otherwise the line keeps its first three
+ * quarters and its last quarter.
+ */
+export function fitMiddle(s: string, n: number): string {
+  const t = safeLine(s);
+  if (t.length <= n) return t;
+  const cut = t.lastIndexOf(': ');
+  // No fix part: most of the room goes to the head (who and what), the rest to the end (for how long, what next).
+  const fix = cut > 0 && t.length - cut <= n - 12 ? t.slice(cut) : t.slice(t.length - Math.floor((n - 1) / 4));
+  const head = t.slice(0, Math.max(0, n - 1 - fix.length));
+  return `${head}…${fix}`;
+}
+
 function ago(now: Date, iso: string | null): string {
   if (!iso) return '-';
   return `${formatDuration(Math.max(0, now.getTime() - Date.parse(iso)))} ago`;
@@ -60,7 +75,7 @@ export function statusText(loaded: Loaded, view: StatusView, alerts: Alert[], no
   if (deps.length) lines.push(pc.dim(fit(`depends on: ${deps.map((w) => `${w.name} ← ${w.dependsOn.join(', ')}`).join(' · ')}`, 80)));
 
   const m = view.metrics;
-  lines.push('', pc.bold('Metrics (7 days)'));
+  lines.push("", pc.bold(`Metrics (last ${formatDuration(loaded.config.metricsWindowMs)})`));
   const ok = (good: boolean) => (good ? pc.green('✓') : pc.yellow('!'));
   lines.push(
     `  throughput ${m.throughputPerDay}/day ${ok(m.vsTargets.throughputPerDay === 'on_target')} (5-10)  ` +
@@ -76,7 +91,7 @@ export function statusText(loaded: Loaded, view: StatusView, alerts: Alert[], no
   lines.push('', pc.bold(`Alerts (${alerts.length})`));
   if (!alerts.length) lines.push(pc.dim('  none'));
   for (const a of alerts.slice(0, 20)) {
-    lines.push(`  ${(LEVEL[a.level] ?? ((s: string) => s))(a.level.padEnd(8))} ${fit(a.message, 69)}`);
+    lines.push(`  ${(LEVEL[a.level] ?? ((s: string) => s))(a.level.padEnd(8))} ${fitMiddle(a.message, 69)}`);
   }
   if (alerts.length > 20) lines.push(pc.dim(`  … ${alerts.length - 20} more: orchestra status --json`));
 
