@@ -16,6 +16,8 @@ export class CreatedDates {
   /** Paths of docs dated by mtime, while following; undefined when not following. */
   private pending: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Asked again while a look-up was pending. */
+  private again = false;
   private closed = false;
 
   constructor(git: Git) {
@@ -61,10 +63,17 @@ export class CreatedDates {
 
   /** Soon, asks git once for every pending doc; `changed` is told when some date moved. */
   schedule(docAt: (relPath: string) => Doc | undefined, changed: () => void): void {
-    if (this.timer || this.closed || !this.pending?.size) return;
+    if (this.closed || !this.pending?.size) return;
+    // A commit that lands while a look-up waits or runs may be missed by it: look again once that one is done.
+    if (this.timer) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
     this.timer = setTimeout(async () => {
       const times = await this.git.firstCommitTimes().catch(() => undefined);
       this.timer = undefined;
+      if (this.again) this.schedule(docAt, changed);
       if (!times || this.closed || !this.pending) return;
       let moved = false;
       for (const p of [...this.pending]) {
