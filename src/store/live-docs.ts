@@ -352,6 +352,7 @@ export class LiveDocs {
 
   private quickScan(): void {
     if (this.closed) return;
+    this.scheduleCreatedFix(); // a first commit whose HEAD-log event raced a look-up
     const missed = this.unknownPaths();
     if (!missed.length) return;
     this.emit({ kind: 'missed', paths: missed.length });
