@@ -280,10 +280,11 @@ export class LiveDocs {
         entry.doc = undefined;
       }
     }
-    // A file without `created` keeps the date it already had (from git) when it is edited.
-    if (entry.doc?.createdInferred && old?.doc) entry.doc.created = old.doc.created;
-    else if (!inArchive) this.created.track(relPath, entry.doc);
     this.drop(map, relPath);
+    // A file without `created` keeps the date it already had (from git) when it is edited. Tracked after the drop,
+    // which forgets the path: a doc first read half-written (invalid, then valid) was otherwise never re-dated.
+    if (entry.doc?.createdInferred && old?.doc) entry.doc.created = old.doc.created;
+    if (!inArchive) this.created.track(relPath, entry.doc);
     map.set(relPath, entry);
     if (entry.doc && !inArchive) this.idPath.set(entry.doc.id, relPath);
     this.sorted = undefined;
@@ -352,7 +353,6 @@ export class LiveDocs {
 
   private quickScan(): void {
     if (this.closed) return;
-    this.scheduleCreatedFix(); // a first commit whose HEAD-log event raced a look-up
     const missed = this.unknownPaths();
     if (!missed.length) return;
     this.emit({ kind: 'missed', paths: missed.length });
