@@ -100,17 +100,14 @@ export function deliveredAt(ws: Workspace, worker: string, id: string): Delivery
  * `recipient` says who that is (core/state's `answerFor` for answers). One read of the receipts for all docs.
  */
 export function deliveryLookup(ws: Workspace): (doc: { id: string; type: string; to: string }, recipient?: string) => Delivery | null | undefined {
+  const lines = receiptLines(ws);
   const byWorker = new Map<string, Map<string, Delivery>>();
-  for (const r of receiptLines(ws)) {
-    if (r.event) continue;
-    let m = byWorker.get(r.worker);
-    if (!m) byWorker.set(r.worker, (m = new Map()));
-    if (!m.has(r.id)) m.set(r.id, { at: r.at, how: r.how });
-  }
   return (doc, recipient) => {
     const worker = doc.type === 'order' ? doc.to : doc.type === 'answer' ? recipient : undefined;
     if (!worker) return undefined;
-    return byWorker.get(worker)?.get(doc.id) ?? null;
+    let m = byWorker.get(worker);
+    if (!m) byWorker.set(worker, (m = deliveriesOf(lines.filter((r) => r.worker === worker))));
+    return m.get(doc.id) ?? null;
   };
 }
 
