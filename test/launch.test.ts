@@ -102,4 +102,13 @@ describe('orchestra launch', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr.trim()).toMatch(/cannot start no-such-agent-binary-xyz: not found on PATH/);
   });
+
+  it('launches every worker at once without tripping on the others\' git config lock (as `up --agents` does)', async () => {
+    const workers = ['worker-a', 'worker-b', 'worker-c', 'worker-d'];
+    const dir = await makeWorkspace({ workers: workers.join(',') });
+    const scratch = tempDir();
+    const results = await Promise.all(workers.map((w) => run(dir, ['launch', w, '--worktree', path.join(scratch, w), '--no-start'])));
+    results.forEach((r, i) => expect(r.exitCode, `${workers[i]}: ${r.stderr}`).toBe(0));
+    for (const w of workers) expect(git(path.join(scratch, w), ['config', 'user.name']).trim()).toBe(w);
+  });
 });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { findWorker, WORKER_NAME_RE } from '../core/workers.js';
 import { UsageError } from '../errors.js';
 import { writeAgentRecord } from '../store/receipts.js';
+import { retryOnGitLocks } from '../store/git-locks.js';
 import type { Session } from './ops.js';
 
 /** bin/orchestra.js of this installation: agents start the very orchestra that launched them. */
@@ -49,7 +50,7 @@ function worktreeOf(s: Session, branch: string): string | undefined {
 }
 
 /** Creates (or finds) the worker's worktree on its branch and gives it the worker's git identity. */
-export function prepareWorktree(s: Session, worker: string, opts: { worktree?: string } = {}): LaunchPlan {
+export async function prepareWorktree(s: Session, worker: string, opts: { worktree?: string } = {}): Promise<LaunchPlan> {
   const w = findWorker(s.config, worker);
   if (!w || !WORKER_NAME_RE.test(worker)) throw new UsageError(`unknown worker "${worker}"`);
   const branch = checkBranch(s, w.branch ?? worker);
@@ -66,21 +67,22 @@ export function prepareWorktree(s: Session, worker: string, opts: { worktree?: s
         return false;
       }
     })();
-    s.git.execSync(hasBranch ? ['worktree', 'add', '--', worktree, branch] : ['worktree', 'add', '-b', branch, '--', worktree, 'HEAD']);
+    await write(s, hasBranch ? ['worktree', 'add', '--', worktree, branch] : ['worktree', 'add', '-b', branch, '--', worktree, 'HEAD']);
     created = true;
   } else if (opts.worktree && path.resolve(opts.worktree) !== worktree) {
     throw new UsageError(`${branch} is already checked out at ${worktree}: launch there, or drop --worktree`);
   }
   // Per-worktree config, so the worker's code commits are its own and the lead's checkout keeps the lead's name.
-  s.git.execSync(['config', 'extensions.worktreeConfig', 'true']);
-  const inWt = (args: string[]) => execIn(s, worktree!, args);
-  inWt(['config', '--worktree', 'user.name', worker]);
-  inWt(['config', '--worktree', 'user.email', `${worker}@orchestra.invalid`]);
+  // `up --agents` launches every worker at once: each of these writes waits out the others' config lock.
+  await write(s, ['config', 'extensions.worktreeConfig', 'true']);
+  await write(s, ['-C', worktree, 'config', '--worktree', 'user.name', worker]);
+  await write(s, ['-C', worktree, 'config', '--worktree', 'user.email', `${worker}@orchestra.invalid`]);
   return { worker, branch, worktree, created };
 }
 
-function execIn(s: Session, cwd: string, args: string[]): void {
-  s.git.execSync(['-C', cwd, ...args]);
+/** A git write of launch's, waiting out another launch's lock on the same repository's config or refs. */
+function write(s: Session, args: string[]): Promise<string> {
+  return retryOnGitLocks(() => s.git.exec(args));
 }
 
 function readJson(file: string): Record<string, any> {

@@ -6,7 +6,8 @@
 import type { Backoff } from '../core/backoff.js';
 import { retry } from './retry.js';
 
-const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|another git process/i;
+// `could not lock config file`: two `git config` writes at once (two `orchestra launch` in one repository).
+const LOCK_ERRORS = /index\.lock|cannot lock ref|Unable to create .*\.lock|another git process|could not lock config file/i;
 // git names index.lock in these too ("sha1 file '.git/index.lock' write error. Out of diskspace"): a failed write
 // of our own lock, not someone else holding it.
 const NOT_CONTENTION = /No space left on device|Out of diskspace|write error|Disk quota exceeded|Permission denied|Read-only file system|Operation not permitted/i;

@@ -29,7 +29,7 @@ Examples:
       const { openSession, briefing } = await import('../../mcp/ops.js');
       const { prepareWorktree, writeAgentConfig, agentCommand, startAgent } = await import('../../mcp/launch.js');
       const s = openSession(c.cwd, worker);
-      const plan = prepareWorktree(s, worker, { worktree: opts.worktree });
+      const plan = await prepareWorktree(s, worker, { worktree: opts.worktree });
       const written = writeAgentConfig(plan, opts.agent, c.ws.gitDir);
       c.io.err(`${plan.created ? 'created' : 'reusing'} ${plan.worktree} on branch ${plan.branch}; wrote ${written.join(', ')} (not committed)`);
       if (!opts.start) {
