@@ -194,6 +194,7 @@ describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
       const cov = page.locator(`[data-order="${fx.ids.coverage}"]`);
       expect(await cov.locator(`[data-id="${fx.ids.coverageReport}"]`).count()).toBe(1);
       expect(await cov.locator('.commits li', { hasText: 'infra: coverage config' }).textContent()).toMatch(/1 file \+3 −0/);
+      expect(await cov.locator('.commits li [data-copy]').count()).toBeGreaterThan(0);
       expect(await page.locator(`[data-order="${fx.ids.ci}"] [data-id="${fx.ids.ciReport}"]`).count()).toBe(1);
       expect(await page.locator('#thread-meta .live-badge').getAttribute('data-liveness')).toMatch(/^(working|idle|stalled|gone)$/);
       // The doubt asked with no order in progress, and the answer it got, are under "not tied to an order".

@@ -32,7 +32,7 @@ function orderBlock(o) {
     o.thread.length ? el('ol', { class: 'follows' }, ...o.thread.map(followItem)) : el('p', { class: 'muted', text: 'No doubts or reports yet.' }),
     o.commits.length
       ? el('div', { class: 'commits' }, el('h4', { text: `${o.commits.length} commit${o.commits.length === 1 ? '' : 's'}` }),
-          el('ul', {}, ...o.commits.map((c) => el('li', { 'data-commit': c.commit }, el('code', { text: c.commit }), ' ', el('span', { class: 'subject', text: c.subject }), ' ', stat(c.stat)))))
+          el('ul', {}, ...o.commits.map((c) => el('li', { 'data-commit': c.commit }, idWithCopy(c.commit), ' ', el('span', { class: 'subject', text: c.subject }), ' ', stat(c.stat), ' ', time(c.at)))))
       : null,
     OPEN_ORDER.has(o.state) ? el('div', { class: 'form-row' }, cancelButton(o)) : null);
 }
@@ -41,13 +41,13 @@ export async function loadThread(name, onNewOrder) {
   const t = await api(`/api/workers/${encodeURIComponent(name)}/thread`);
   const w = t.worker;
   $('thread-title').textContent = name;
-  $('thread-meta').replaceChildren(
-    badge(w.state),
-    w.liveness ? livenessBadge(w.liveness) : null,
+  $('thread-meta').replaceChildren(...[
+    el('span', {}, 'state ', badge(w.state)),
+    w.liveness ? el('span', {}, 'liveness ', livenessBadge(w.liveness)) : null,
     el('span', {}, 'last seen ', w.lastSeen ? time(w.lastSeen) : 'never'),
     w.branch ? el('span', {}, 'branch ', el('code', { text: w.branch })) : null,
     w.dependsOn?.length ? el('span', { text: `after ${w.dependsOn.join(', ')}` }) : null,
-  );
+  ].filter(Boolean));
   $('thread-new-order').onclick = () => onNewOrder(name);
   const list = $('thread-orders');
   if (!t.orders.length) list.replaceChildren(el('li', { class: 'empty', text: `No orders for ${name} yet.` }));
