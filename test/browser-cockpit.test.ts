@@ -196,6 +196,8 @@ describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
       expect(await cov.locator('.commits li', { hasText: 'infra: coverage config' }).textContent()).toMatch(/1 file \+3 −0/);
       expect(await cov.locator('.commits li [data-copy]').count()).toBeGreaterThan(0);
       expect(await page.locator(`[data-order="${fx.ids.ci}"] [data-id="${fx.ids.ciReport}"]`).count()).toBe(1);
+      // The commit came after the CI report: it is the coverage order's, not claimed by both.
+      expect(await page.locator(`[data-order="${fx.ids.ci}"] .commits`).count()).toBe(0);
       expect(await page.locator('#thread-meta .live-badge').getAttribute('data-liveness')).toMatch(/^(working|idle|stalled|gone)$/);
       // The doubt asked with no order in progress, and the answer it got, are under "not tied to an order".
       await page.locator(`#thread-other [data-id="${fx.ids.doubt}"]`).waitFor();
@@ -277,11 +279,14 @@ describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
     }
   });
 
-  it('waits for the live update before counting: a page open during a CLI write shows it', async () => {
-    const page = await openPage();
+  it('a doubt written while the page is open arrives with its answer box, live, on a phone', async () => {
+    const page = await openPage(PHONE);
     const id = await ok(fx.dir, ['--as', 'worker-core', 'doubt', 'worker-core', 'Which cache size?', '--body', '64 or 128 MB?']);
     await page.locator(`#escalations li[data-id="${id}"] textarea`).waitFor({ timeout: 30_000 });
     await waitFor(async () => (await page.locator('#esc-count').textContent()) !== '0');
+    await noSidewaysScroll(page, PHONE.width);
+    await page.locator('#esc-h').scrollIntoViewIfNeeded();
+    await page.locator('section[aria-labelledby="esc-h"]').screenshot({ path: path.join(ARTIFACTS, 'cockpit-waiting-390x844.png') });
     await page.close();
   });
 });

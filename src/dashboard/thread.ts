@@ -57,17 +57,33 @@ export async function workerThread(views: Views, model: LiveModel, name: string)
     if (list) list.push(d);
     else if (d.worker === name) other.push(d);
   }
-  const out: ThreadOrder[] = await Promise.all(
-    orders.map(async (o) => {
-      const thread = followers.get(o.id)!.sort(byCreated);
-      const seen = new Set<string>();
-      const found: EvidenceCommit[] = [];
-      for (const r of thread.filter((d) => d.type === 'report')) {
-        for (const c of await views.commitsOf(r)) if (!seen.has(c.commit) && seen.add(c.commit)) found.push(c);
+  // Each report's commits (store/evidence.ts). Its time window has some slack, so two reports close in time can
+  // both claim a commit: it belongs to the first report written after it (else the last one before it).
+  const claims = new Map<string, { commit: EvidenceCommit; reports: Doc[] }>();
+  for (const o of orders) {
+    for (const r of followers.get(o.id)!.filter((d) => d.type === 'report')) {
+      for (const c of await views.commitsOf(r)) {
+        const claim = claims.get(c.commit) ?? { commit: c, reports: [] };
+        claim.reports.push(r);
+        claims.set(c.commit, claim);
       }
-      return { ...withReceipt(o), thread: thread.map(withReceipt), commits: found.map((c) => ({ ...c, stat: null })) };
-    }),
-  );
+    }
+  }
+  const owner = new Map<string, string>();
+  for (const [id, { commit, reports }] of claims) {
+    const sorted = reports.sort(byCreated);
+    const at = Date.parse(commit.at);
+    owner.set(id, (sorted.find((r) => Date.parse(r.created) >= at) ?? sorted[sorted.length - 1]).id);
+  }
+  const out: ThreadOrder[] = orders.map((o) => {
+    const thread = followers.get(o.id)!.sort(byCreated);
+    const reports = new Set(thread.filter((d) => d.type === 'report').map((d) => d.id));
+    const commits = [...claims.values()]
+      .filter(({ commit }) => reports.has(owner.get(commit.commit)!))
+      .map(({ commit }) => ({ ...commit, stat: null }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    return { ...withReceipt(o), thread: thread.map(withReceipt), commits };
+  });
   const stats = await diffStats(model.git, out.flatMap((o) => o.commits.map((c) => c.commit)));
   for (const o of out) for (const c of o.commits) c.stat = stats.get(c.commit) ?? null;
   const workers = JSON.parse(views.workersText()) as Record<string, unknown>[];
