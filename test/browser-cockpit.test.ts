@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath, cleanupTemp, git, ok, okJson, ROOT, spawnCli, subjects, waitFor } from './helpers.js';
 import { makeFixture, startCliDashboard, type Fixture, type Running } from './dashboard-fixture.js';
+import { writeDocFile } from './factories.js';
 
 const exe = chromiumPath();
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -246,6 +247,34 @@ describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
         await page.close();
       }
     }
+  });
+
+  it('lists flow with the page (no inner scroll box) and end with "Show more" when longer', async () => {
+    const page = await openPage();
+    // 30 more orders in one commit: more than the 20 docs and 25 timeline entries the page shows at first.
+    const files = Array.from({ length: 30 }, (_, i) =>
+      writeDocFile(fx.dir, 'worker-nlp', `20261101-1200${String(i).padStart(2, '0')}-order-bulk-${i}`, { type: 'order', title: `Bulk order ${i}`, from: 'lead', to: 'worker-nlp', created: `2026-11-01T12:00:${String(i).padStart(2, '0')}Z` }),
+    );
+    for (const f of files) git(fx.dir, ['add', '--', f]);
+    git(fx.dir, ['commit', '-q', '-m', 'bulk orders']);
+    await page.locator('#docs-more:not([hidden])').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#docs > li').count()).toBe(20);
+    await page.locator('#docs-more').click();
+    await waitFor(async () => (await page.locator('#docs > li').count()) > 20);
+    for (const sel of ['#docs', '#timeline', '#escalations', '#alerts']) {
+      const overflow = await page.locator(sel).evaluate((e) => [getComputedStyle(e).overflowY, getComputedStyle(e).maxHeight]);
+      expect({ sel, overflow }).toEqual({ sel, overflow: ['visible', 'none'] });
+    }
+    // Each timeline marker is a whole circle: its box lies inside the card, nothing clips it.
+    const inside = await page.locator('#timeline').evaluate((ol) => {
+      const card = ol.closest('.card')!.getBoundingClientRect();
+      const li = ol.querySelector('li')!;
+      const left = li.getBoundingClientRect().left + parseFloat(getComputedStyle(li, '::before').left);
+      return left >= card.left && parseFloat(getComputedStyle(li, '::before').width) === parseFloat(getComputedStyle(li, '::before').height);
+    });
+    expect(inside).toBe(true);
+    expect(errorsOf.get(page)).toEqual([]);
+    await page.close();
   });
 
   it('on 0.0.0.0: refused without the token, opened once with ?token= (then a cookie), live and able to act', async () => {
