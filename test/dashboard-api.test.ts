@@ -271,7 +271,9 @@ describe('dashboard HTTP API', () => {
     const site = await raw(dash.port, { method: 'POST', path: '/api/v1/docs', headers: { Host: host, 'Sec-Fetch-Site': 'cross-site' }, body });
     expect(site.status).toBe(403);
     expect(subjects(fx.dir).length).toBe(before);
-    const same = await raw(dash.port, { method: 'POST', path: '/api/v1/docs', headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json' }, body });
+    // The page's own origin writes with the session token it carries (test/dashboard-actions.test.ts refuses it without).
+    const session = /<meta name="orchestra-session" content="([^"]+)">/.exec(await (await fetch(base)).text())![1];
+    const same = await raw(dash.port, { method: 'POST', path: '/api/v1/docs', headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json', 'X-Orchestra-Session': session }, body });
     expect(same.status).toBe(201);
   });
 
@@ -448,8 +450,11 @@ describe('orchestra dashboard, the command', () => {
     const wide = spawnCli(fx.dir, ['dashboard', '--host', '0.0.0.0', '--port', '0']);
     const line = await wide.waitForOutput(/^dashboard: http:/);
     await wide.waitForOutput(/warning: the dashboard listens on 0\.0\.0\.0/);
-    const port = Number(new URL(line.replace('dashboard: ', '')).port);
-    expect((await raw(port, { path: '/api/workers', headers: { Host: `127.0.0.1:${port}` } })).status).toBe(200);
+    const url = new URL(line.replace('dashboard: ', ''));
+    const port = Number(url.port);
+    // Beyond loopback every request carries the access token printed at start (test/dashboard-actions.test.ts).
+    expect((await raw(port, { path: '/api/workers', headers: { Host: `127.0.0.1:${port}` } })).status).toBe(401);
+    expect((await raw(port, { path: `/api/workers?token=${url.searchParams.get('token')}`, headers: { Host: `127.0.0.1:${port}` } })).status).toBe(200);
     const taken = await run(fx.dir, ['dashboard', '--port', String(port), '--host', '0.0.0.0']);
     expect(taken.exitCode).toBe(1);
     expect(taken.stderr).toMatch(/port \d+ on 0\.0\.0\.0 is in use.*--port/);

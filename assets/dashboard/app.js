@@ -2,58 +2,12 @@
 // server-sent events. Data is inserted as text; the only HTML inserted is a doc body the server has sanitised.
 import { drawGraph } from './graph.js';
 
-const $ = (id) => document.getElementById(id);
-const view = { workers: [], metrics: null, chart: null, openDoc: null };
+import { $, act, answerForm, api, badge, cancelButton, docLink, el, empty, idWithCopy, label, livenessBadge, OPEN_ORDER, onOpenDoc, say, time, ago } from './dom.js';
+import { loadThread } from './thread.js';
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
-
-async function api(path) {
-  const r = await fetch(path, { headers: { Accept: 'application/json' } });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${(await r.json().catch(() => ({}))).error ?? ''}`);
-  return r.json();
-}
-
-const label = (s) => String(s ?? '').replace(/_/g, ' ');
-const badge = (state) => el('span', { class: `badge s-${state}`, text: label(state) });
-
-function ago(iso) {
-  if (!iso) return 'never';
-  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
-  if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
-}
-const time = (iso) => el('time', { datetime: iso, title: iso, text: ago(iso) });
-
-function docLink(id, title, extra = {}) {
-  return el('button', { type: 'button', class: 'link', 'data-doc': id, onclick: () => openDoc(id), ...extra }, title);
-}
-
-function empty(list, text) {
-  list.replaceChildren(el('li', { class: 'empty', text }));
-}
+const view = { workers: [], metrics: null, chart: null, openDoc: null, thread: null, docsLimit: 20, timelineLimit: 25 };
 
 // --- workers -------------------------------------------------------------------------------------------
-// What each liveness mark means (DESIGN.md, "Receipts and liveness"): the badge's title and the legend say it.
-const LIVENESS = {
-  working: 'working: an order in progress',
-  idle: 'idle: no order in progress',
-  stalled: 'stalled: an order in progress, no call to orchestra for stale_after',
-  gone: 'gone: work open, and its launched process ended or no call to orchestra for a long time',
-};
-const livenessBadge = (l) => el('span', { class: `badge live-badge l-${l}`, 'data-liveness': l, title: LIVENESS[l] ?? l, text: l });
 const seenTime = (iso) => (iso ? time(iso) : 'never');
 
 async function loadWorkers() {
@@ -64,7 +18,7 @@ async function loadWorkers() {
   list.replaceChildren(
     ...workers.map((w) =>
       el('li', { class: 'worker', 'data-state': w.state, 'data-worker': w.name },
-        el('div', { class: 'worker-top' }, el('h3', { text: w.name }), badge(w.state)),
+        el('div', { class: 'worker-top' }, el('h3', {}, el('a', { href: `#worker=${encodeURIComponent(w.name)}`, title: `${w.name}'s thread: orders, doubts, reports, commits`, text: w.name })), badge(w.state)),
         el('p', { class: 'current' },
           el('span', { class: 'label', text: 'Current order' }),
           w.currentOrder ? docLink(w.currentOrder, w.currentOrderTitle ?? w.currentOrder) : el('span', { class: 'muted', text: w.ready ? `${w.ready} ready to start` : 'none' })),
@@ -84,6 +38,12 @@ async function loadWorkers() {
     const current = select.value;
     select.replaceChildren(el('option', { value: '', text: 'all' }), ...workers.map((w) => el('option', { value: w.name, text: w.name })));
     select.value = current;
+  }
+  const target = $('o-worker');
+  if (target.options.length !== workers.length) {
+    const current = target.value;
+    target.replaceChildren(...workers.map((w) => el('option', { value: w.name, text: w.name })));
+    if (current) target.value = current;
   }
 }
 
@@ -131,7 +91,9 @@ async function loadMetrics() {
   view.metrics = m;
   const q = m.quality;
   const [lo, hi] = m.targets.throughputPerDay;
-  $('metrics-window').textContent = `last ${Math.round(m.days)} days`;
+  // One window for every figure and the chart: metrics.window in orchestra.yaml.
+  $('metrics-window').textContent = `last ${Math.round(m.days)} days (metrics.window)`;
+  $('throughput').setAttribute('aria-label', `Orders completed per day, last ${Math.round(m.days)} days`);
   $('kpis').replaceChildren(
     kpi('Throughput', `${m.throughputPerDay}`, `per day · target ${lo}–${hi}`, m.ordersCompleted ? m.throughputPerDay >= lo : undefined),
     kpi('Autonomy', q.autonomyPct === null ? '—' : `${Math.round(q.autonomyPct)}%`, `target ≥ ${m.targets.autonomyPct}%`, q.autonomyPct === null ? undefined : q.autonomyPct >= m.targets.autonomyPct),
@@ -164,30 +126,45 @@ function docItem(d) {
     el('p', { class: 'sub' }, `${d.from} → ${d.to} · `, time(d.created)));
 }
 
+// What waits for the lead: open escalations and open doubts, each with its answer box.
 async function loadEscalations() {
-  const docs = await api('/api/docs?type=escalation&state=open&limit=50');
+  const [esc, doubts] = await Promise.all([api('/api/docs?type=escalation&state=open&limit=50'), api('/api/docs?type=doubt&state=open&limit=50')]);
+  const docs = [...esc, ...doubts];
   $('esc-count').textContent = String(docs.length);
   $('esc-count').classList.toggle('hot', docs.length > 0);
   if (!docs.length) return empty($('escalations'), 'Nothing waits for the lead.');
-  $('escalations').replaceChildren(...docs.map(docItem));
+  const keep = new Map([...$('escalations').querySelectorAll('li[data-id]')].map((li) => [li.dataset.id, li]));
+  // An item being answered keeps its box (and what is typed in it) across live updates.
+  $('escalations').replaceChildren(...docs.map((d) => {
+    const old = keep.get(d.id);
+    if (old && old.querySelector('textarea')?.value) return old;
+    const li = docItem(d);
+    li.append(answerForm(d));
+    return li;
+  }));
 }
 
 async function loadDocs() {
-  const params = new URLSearchParams({ limit: '60' });
+  const params = new URLSearchParams({ limit: String(view.docsLimit + 1) });
   for (const k of ['worker', 'type', 'state']) {
     const v = $(`f-${k}`).value;
     if (v) params.set(k, v);
   }
   const docs = await api(`/api/docs?${params}`);
+  $('docs-more').hidden = docs.length <= view.docsLimit;
   if (!docs.length) return empty($('docs'), 'No docs match.');
-  $('docs').replaceChildren(...docs.map(docItem));
+  $('docs').replaceChildren(...docs.slice(0, view.docsLimit).map(docItem));
 }
 
+const MARK = { order: 'order', report: 'report', doubt: 'doubt', escalation: 'doubt', answer: 'answer' };
+
 async function loadTimeline() {
-  const entries = await api('/api/timeline?limit=60');
+  const entries = await api(`/api/timeline?limit=${view.timelineLimit + 1}`);
+  $('timeline-more').hidden = entries.length <= view.timelineLimit;
+  $('timeline-window').textContent = `latest ${Math.min(entries.length, view.timelineLimit)} commits, from git`;
   if (!entries.length) return empty($('timeline'), 'No activity yet.');
-  $('timeline').replaceChildren(...entries.map((e) =>
-    el('li', {},
+  $('timeline').replaceChildren(...entries.slice(0, view.timelineLimit).map((e) =>
+    el('li', { class: `m-${MARK[e.type] ?? 'status'}` },
       el('span', { class: 'when' }, time(e.at)),
       el('p', { class: 'what' }, el('span', { class: 'who', text: e.actor }), ` ${e.type} `, e.worker !== e.actor ? el('span', { class: 'who', text: `${e.worker} ` }) : '',
         e.docTitle ? docLink(e.doc, e.docTitle) : e.title),
@@ -202,6 +179,22 @@ async function loadInfo() {
 }
 
 // --- one doc --------------------------------------------------------------------------------------------
+// The address says what is open: `#worker=<name>` the worker's thread, `&doc=<id>` (or `#doc=<id>`) a doc on top.
+function hashState() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  return { worker: p.get('worker'), doc: p.get('doc') };
+}
+function setHash(worker, doc) {
+  const p = new URLSearchParams();
+  if (worker) p.set('worker', worker);
+  if (doc) p.set('doc', doc);
+  const h = p.toString();
+  if (location.hash.slice(1) !== h) history.replaceState(null, '', h ? `#${h}` : location.pathname);
+}
+
+/** A doc id in the dialog's facts: a link that opens that doc, and a copy button. */
+const idLink = (id, title) => el('span', { class: 'id' }, docLink(id, title ? `${title} (${id})` : id, { class: 'link id-link' }), el('span', {}, ' '), idWithCopy(id).lastChild);
+
 async function openDoc(id) {
   const dialog = $('doc-dialog');
   let d;
@@ -210,7 +203,8 @@ async function openDoc(id) {
   } catch (e) {
     d = null;
   }
-  view.openDoc = id;
+  view.openDoc = d?.id ?? id;
+  $('doc-actions').replaceChildren();
   if (!d) {
     $('doc-kicker').replaceChildren();
     $('doc-title').textContent = `No doc ${id}`;
@@ -220,27 +214,77 @@ async function openDoc(id) {
   } else {
     $('doc-kicker').replaceChildren(...[el('span', { class: 'type', text: d.type }), d.state ? badge(d.state) : null, d.priority === 'high' ? el('span', { class: 'badge s-critical', text: 'high priority' }) : null].filter(Boolean));
     $('doc-title').textContent = d.title;
-    const meta = [['from → to', `${d.from} → ${d.to}`], ['created', d.created], ['id', d.id], ['file', d.path]];
-    if (d.re) meta.push(['re', d.reTitle ? `${d.reTitle} (${d.re})` : d.re]);
-    if (d.waitingOn?.length) meta.push(['waits on', d.waitingOn.join(', ')]);
+    const meta = [['from → to', `${d.from} → ${d.to}`], ['created', d.created], ['id', idWithCopy(d.id)], ['file', d.path]];
+    if (d.re) meta.push(['re', idLink(d.re, d.reTitle)]);
+    if (d.after?.length) meta.push(['after', el('span', { class: 'ids' }, ...d.after.map((a) => idLink(a)))]);
+    if (d.waitingOn?.length) meta.push(['waits on', el('span', { class: 'ids' }, ...d.waitingOn.map((a) => idLink(a)))]);
     if (d.outcome) meta.push(['outcome', d.outcome]);
     if (d.tags.length) meta.push(['tags', d.tags.join(', ')]);
     // Orders and answers say whether their worker was shown them (receipts): `delivered` is absent for other docs.
     if (d.delivered !== undefined) meta.push(['delivery', d.delivered ? `delivered ${new Date(d.delivered.at).toLocaleString()} (${d.delivered.how})` : 'not delivered yet']);
     if (d.commits) meta.push(['commits', d.commits.length ? d.commits.map((x) => `${x.commit} ${x.subject}`).join('\n') : 'none found on its branch or with its trailer']);
-    $('doc-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    $('doc-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]));
     // Sanitised on the server (sanitize-html); the page's CSP forbids inline script as a second wall.
     $('doc-body').innerHTML = d.html || '<p class="muted">(no text)</p>';
     $('doc-replies').replaceChildren(...(d.replies.length ? [el('h3', { text: 'Replies' }), el('ul', { class: 'list' }, ...d.replies.map(docItem))] : []));
+    // What the lead can do with this doc: answer an open doubt or escalation, cancel an open order.
+    if ((d.type === 'doubt' || d.type === 'escalation') && d.state === 'open') $('doc-actions').append(answerForm(d));
+    if (d.type === 'order' && OPEN_ORDER.has(d.state)) $('doc-actions').append(cancelButton(d));
   }
   if (!dialog.open) dialog.showModal();
-  if (location.hash !== `#doc=${id}`) history.replaceState(null, '', `#doc=${encodeURIComponent(id)}`);
+  setHash(view.thread, view.openDoc);
 }
+onOpenDoc(openDoc);
 
 function closeDoc() {
   view.openDoc = null;
   if ($('doc-dialog').open) $('doc-dialog').close();
-  if (location.hash) history.replaceState(null, '', location.pathname);
+  setHash(view.thread, null);
+}
+
+// --- a worker's thread ----------------------------------------------------------------------------------
+function showThread(name) {
+  view.thread = name;
+  $('main').dataset.view = name ? 'thread' : 'overview';
+  $('thread-view').hidden = !name;
+  if (!name) return;
+  run('thread', () => loadThread(name, newOrder));
+  window.scrollTo(0, 0);
+}
+
+function route() {
+  const { worker, doc } = hashState();
+  if (worker !== view.thread) showThread(worker);
+  if (doc && doc !== view.openDoc) openDoc(doc);
+  if (!doc && $('doc-dialog').open) closeDoc();
+}
+
+// --- give an order --------------------------------------------------------------------------------------
+function newOrder(worker) {
+  if (worker) $('o-worker').value = worker;
+  $('order-error').textContent = '';
+  $('order-dialog').showModal();
+  $('o-title').focus();
+}
+
+async function submitOrder(e) {
+  e.preventDefault();
+  const f = $('order-form');
+  const button = f.querySelector('button[type="submit"]');
+  button.disabled = true;
+  $('order-error').textContent = '';
+  try {
+    const body = { worker: $('o-worker').value, title: $('o-title').value, body: $('o-body').value, priority: $('o-priority').value, after: $('o-after').value };
+    const r = await act('order', body);
+    say(`Order given to ${body.worker}: ${body.title} (commit ${r.commit.slice(0, 8)})`);
+    for (const id of ['o-title', 'o-body', 'o-after']) $(id).value = '';
+    $('o-priority').value = 'medium';
+    $('order-dialog').close();
+  } catch (err) {
+    $('order-error').textContent = err.message;
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // --- live updates ---------------------------------------------------------------------------------------
@@ -261,7 +305,8 @@ async function flush() {
   if (p.docs || p.alerts) jobs.push(run('metrics', loadMetrics));
   if (p.alerts) jobs.push(run('alerts', loadAlerts));
   if (p.timeline || p.docs) jobs.push(run('timeline', loadTimeline));
-  if (view.openDoc && p.ids.has(view.openDoc)) jobs.push(run('doc', () => openDoc(view.openDoc)));
+  if (view.openDoc && (p.ids.has(view.openDoc) || p.ids.has('*'))) jobs.push(run('doc', () => openDoc(view.openDoc)));
+  if (view.thread && p.docs) jobs.push(run('thread', () => loadThread(view.thread, newOrder)));
   await Promise.all(jobs);
   document.body.dataset.updated = new Date().toISOString();
 }
@@ -269,6 +314,8 @@ async function flush() {
 function schedule(change) {
   if (change.docs?.length || change.config) pending.docs = true;
   for (const id of change.docs ?? []) pending.ids.add(id);
+  // A reply changes the doc it replies to (its state, its replies): the open doc is read again on any change.
+  if (change.docs?.length && view.openDoc) pending.ids.add(view.openDoc);
   if (change.alerts) pending.alerts = true;
   if (change.timeline) pending.timeline = true;
   flushTimer ??= setTimeout(flush, 50);
@@ -315,18 +362,26 @@ function connect() {
 
 $('filters').addEventListener('change', () => run('docs', loadDocs));
 $('filters').addEventListener('submit', (e) => e.preventDefault());
+$('docs-more').addEventListener('click', () => {
+  view.docsLimit += 40;
+  run('docs', loadDocs);
+});
+$('timeline-more').addEventListener('click', () => {
+  view.timelineLimit += 50;
+  run('timeline', loadTimeline);
+});
 $('doc-close').addEventListener('click', closeDoc);
 $('doc-dialog').addEventListener('close', () => {
   view.openDoc = null;
-  if (location.hash) history.replaceState(null, '', location.pathname);
+  setHash(view.thread, null);
 });
 $('doc-dialog').addEventListener('click', (e) => {
   if (e.target === $('doc-dialog')) closeDoc();
 });
-window.addEventListener('hashchange', () => {
-  const m = /^#doc=(.+)$/.exec(location.hash);
-  if (m) openDoc(decodeURIComponent(m[1]));
-});
+$('new-order').addEventListener('click', () => newOrder(view.thread));
+$('order-close').addEventListener('click', () => $('order-dialog').close());
+$('order-form').addEventListener('submit', submitOrder);
+window.addEventListener('hashchange', route);
 let narrow = null;
 window.addEventListener('resize', () => {
   const now = $('graph').clientWidth < 460;
@@ -345,7 +400,8 @@ setInterval(() => {
   run('workers', loadWorkers);
 }, 30_000);
 
+// Opened with ?token= (a dashboard on the network): the server set a cookie, so the token leaves the address bar.
+if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname + location.hash);
 setupNotifyButton();
 connect();
-const first = /^#doc=(.+)$/.exec(location.hash);
-if (first) openDoc(decodeURIComponent(first[1]));
+route();

@@ -12,7 +12,9 @@ import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import type { EventHub } from './events.js';
 import { HttpError, intParam, readBody, sendJson, sendRawJson } from './http.js';
 import type { LiveModel } from './model.js';
+import { PAGE_ACTOR, pageRequest } from './page-actions.js';
 import { parsePostBody, seedToRequest } from './seed.js';
+import { workerThread } from './thread.js';
 import type { Views } from './views.js';
 
 /** A doc's 1 MB plus room for the JSON around it; anything larger is refused with 413. */
@@ -100,6 +102,20 @@ const getDoc: Handler = async (c) => {
   const commits = doc.type === 'report' ? await c.views.commitsOf(doc) : undefined;
   sendJson(c.res, 200, { ...c.views.doc(doc), ...(delivered !== undefined ? { delivered } : {}), ...(commits ? { commits } : {}) });
 };
+const getThread: Handler = async (c) => {
+  const name = workerParam(c, c.parts[1])!;
+  sendJson(c.res, 200, await workerThread(c.views, c.model, name));
+};
+
+/** The page's actions (page-actions.ts): answer, order, cancel, as the lead, with the CLI's rules. */
+const postAction: Handler = async (c) => {
+  const text = await readBody(c.req, MAX_BODY_BYTES);
+  const request = pageRequest(c.parts[1], text, c.req.headers['content-type']);
+  const applied = await performHttpAction(c, PAGE_ACTOR, request);
+  const w = applied.written[0];
+  sendJson(c.res, 201, { action: request.action, id: applied.doc, commit: applied.commit, ...(w ? { path: w.path, type: w.doc.type } : {}), edited: applied.edited });
+};
+
 const getEvents: Handler = (c) => c.hub.open(c.req, c.res, { version: c.model.versions });
 
 const getSeedDocs: Handler = (c) => {
@@ -155,6 +171,8 @@ function withDefaultOrder({ docs, derived }: ActionState, actor: string, req: Ac
 export const ROUTES: Route[] = [
   { pattern: ['info'], methods: { GET: getInfo } },
   { pattern: ['workers'], methods: { GET: getWorkers } },
+  { pattern: ['workers', ':worker', 'thread'], methods: { GET: getThread } },
+  { pattern: ['actions', ':action'], methods: { POST: postAction } },
   { pattern: ['metrics'], methods: { GET: getMetrics } },
   { pattern: ['alerts'], methods: { GET: getAlerts } },
   { pattern: ['timeline'], methods: { GET: getTimeline } },

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { Config } from '../core/config.js';
 import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../errors.js';
 import { loadConfig } from '../store/config-file.js';
@@ -15,8 +16,9 @@ import { HttpError, sendError } from './http.js';
 import { LiveModel } from './model.js';
 import { NotifyFeed } from './notify-feed.js';
 import { route, type RouteContext } from './routes.js';
+import { checkAccess, checkSession, makeToken, tokenProblem } from './access.js';
 import { allowedHosts, checkHost, checkOrigin, isLoopback, SECURITY_HEADERS } from './security.js';
-import { loadAssets, sendAsset } from './static.js';
+import { loadAssets, sendAsset, withSessionToken } from './static.js';
 import { Views } from './views.js';
 
 export const DEFAULT_PORT = 25501;
@@ -31,11 +33,19 @@ export interface DashboardOptions {
   git?: Git;
   /** A live doc model shared with the daemon (`orchestra up`); the caller closes it. */
   live?: LiveDocs;
+  /**
+   * The access token every request must carry. Required on a listen address other than loopback: generated (and
+   * printed) when not given. Given on loopback, it is required there too.
+   */
+  token?: string;
 }
 
 export interface Dashboard {
+  /** The address to open; with an access token, `?token=` included. */
   url: string;
   port: number;
+  /** The access token, when one is required. */
+  token?: string;
   close(): Promise<void>;
 }
 
@@ -74,15 +84,28 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
   });
 }
 
+/** The addresses other machines reach this one at (IPv4, not loopback), for a host bound to every interface. */
+function phoneAddresses(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [host.includes(':') ? `[${host}]` : host];
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address));
+}
+
 /** Starts the dashboard on `host:port` (default 127.0.0.1:25501; port 0 picks a free one). */
 export async function startDashboard(ws: Workspace, opts: DashboardOptions = {}): Promise<Dashboard> {
   const host = opts.host ?? DEFAULT_HOST;
   const requestedPort = opts.port ?? DEFAULT_PORT;
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new UsageError(`port ${requestedPort} is not a port number: use 0 to 65535`);
   const log = opts.log ?? (() => {});
+  if (opts.token !== undefined) {
+    const bad = tokenProblem(opts.token);
+    if (bad) throw new UsageError(bad);
+  }
+  const token = opts.token ?? (isLoopback(host) ? undefined : makeToken());
+  // The page's writes carry this (security: access.ts); a new one at every start.
+  const session = makeToken();
   const config = opts.config ?? opts.live?.config ?? loadConfig(ws);
   const git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
-  const assets = loadAssets();
+  const assets = withSessionToken(loadAssets(), session);
   const hub = new EventHub();
   let feed: NotifyFeed | undefined;
   const model = await LiveModel.open(ws, {
@@ -98,6 +121,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   feed = new NotifyFeed(ws, model, config, (e) => hub.broadcast('notify', e));
   const views = new Views(model);
   let allowed = new Set<string>();
+  let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -108,7 +132,10 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
       const raw = req.url ?? '/';
       if (!raw.startsWith('/')) throw new HttpError(400, 'the request target must be a path');
       const url = new URL(`http://dashboard${raw}`);
+      const cookie = checkAccess(req, url.searchParams, token, port);
+      if (cookie) res.setHeader('Set-Cookie', cookie);
       const parts = splitPath(url.pathname);
+      checkSession(method, req, parts, session);
       if (parts[0] === 'api') {
         const { handler } = route(method, parts.slice(1));
         const c: RouteContext = { req, res, parts: parts.slice(1), query: url.searchParams, views, model, hub };
@@ -154,18 +181,21 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     await model.close();
     throw e;
   }
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   allowed = allowedHosts(host, port);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}/`;
+  const query = token ? `?token=${token}` : '';
+  const url = `http://${shownHost}:${port}/${query}`;
   if (!isLoopback(host)) {
-    log(`warning: the dashboard listens on ${host}, reachable from other machines; anyone who can reach it can read every doc and publish orders (use --host 127.0.0.1 to keep it local)`);
+    log(`warning: the dashboard listens on ${host}, reachable from other machines: every request must carry its access token${opts.token ? ' (--token)' : `, generated for this run: ${token}`}`);
+    for (const a of phoneAddresses(host)) log(`open it from a phone on the same network: http://${a}:${port}/${query}`);
   }
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    ...(token ? { token } : {}),
     close: () =>
       (closing ??= (async () => {
         hub.close();

@@ -57,3 +57,17 @@ export function sendAsset(req: IncomingMessage, res: ServerResponse, a: Asset): 
   res.writeHead(200, { ...headers, 'Content-Length': a.body.length });
   res.end(req.method === 'HEAD' ? undefined : a.body);
 }
+
+/**
+ * The page with this server's session token in its `<meta name="orchestra-session">` (the page reads it and sends
+ * it with every write). The CSP allows no inline script, so a meta tag carries it.
+ */
+export function withSessionToken(assets: Map<string, Asset>, session: string): Map<string, Asset> {
+  const index = assets.get('/');
+  if (!index) return assets;
+  const text = index.body.toString('utf8').replace('<meta name="orchestra-session" content="">', `<meta name="orchestra-session" content="${session}">`);
+  const page: Asset = { body: Buffer.from(text), type: index.type, etag: `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"` };
+  assets.set('/', page);
+  assets.set('/assets/index.html', page);
+  return assets;
+}

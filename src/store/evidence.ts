@@ -43,3 +43,24 @@ export async function reportCommits(git: Git, report: Doc, order: Doc | undefine
     .filter((c) => !c.subject.startsWith('orchestra: ') && !seen.has(c.commit) && seen.add(c.commit))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
+
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+}
+
+/** `git --shortstat` of each commit (abbreviated ids as evidence gives them), in one git call. */
+export async function diffStats(git: Git, commits: readonly string[]): Promise<Map<string, DiffStat>> {
+  const ids = commits.filter((c) => /^[0-9a-f]{4,64}$/.test(c));
+  const out = new Map<string, DiffStat>();
+  if (!ids.length) return out;
+  const text = await git.raw(['log', '--no-walk=unsorted', '--shortstat', '--format=%x1e%h', '--end-of-options', ...ids]).catch(() => '');
+  for (const chunk of text.split('\x1e').filter((c) => c.trim())) {
+    const [id, ...rest] = chunk.trim().split('\n');
+    const line = rest.join(' ');
+    const num = (re: RegExp) => Number(re.exec(line)?.[1] ?? 0);
+    out.set(id.trim(), { files: num(/(\d+) files? changed/), insertions: num(/(\d+) insertions?\(\+\)/), deletions: num(/(\d+) deletions?\(-\)/) });
+  }
+  return out;
+}

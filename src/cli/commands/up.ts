@@ -99,7 +99,8 @@ export const registerUpCommand: Register = (program, ctx) => {
     .command('up')
     .description('the daemon and the dashboard in one process with one combined log, and the command for each watchdog')
     .option('--port <n>', 'dashboard port (0 picks a free one)', portOption, 25501)
-    .option('--host <address>', 'dashboard address', '127.0.0.1')
+    .option('--host <address>', 'dashboard address; anything but loopback requires an access token on every request', '127.0.0.1')
+    .option('--token <secret>', 'the dashboard\'s access token (generated and printed when --host is not loopback)')
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')
     .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
@@ -117,7 +118,7 @@ Examples:
   $ orchestra up --port 0 --brain anthropic
   $ orchestra up --tmux`,
     )
-    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
+    .action(async (opts: { port: number; host: string; token?: string; brain?: string; dashboard: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const ws = c.ws;
       const config = c.config;
@@ -125,7 +126,7 @@ Examples:
       if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const workers = config.workers.map((w) => w.name);
       if (opts.tmux || opts.agents) {
-        const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
+        const args = ['--port', String(opts.port), '--host', opts.host, ...(opts.token ? ['--token', opts.token] : []), '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
         await openTmux(ws, workers, args, c.io, !!opts.agents);
         return;
       }
@@ -167,7 +168,7 @@ Examples:
         if (opts.dashboard) {
           const { startDashboard } = await import('../../dashboard/server.js');
           try {
-            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, config, git: c.git, live, log: (l) => log('dashboard', l) });
+            dashboard = await startDashboard(ws, { port: opts.port, host: opts.host, token: opts.token, config, git: c.git, live, log: (l) => log('dashboard', l) });
           } catch (e) {
             await daemon.stop();
             await live.close();
