@@ -131,3 +131,26 @@ export async function foreignCommits(git: GitRunner, range: string): Promise<str
   }
   return foreign;
 }
+
+/** `FIRST_COMMITS_ARGS` limited to the commits of a revision range (checked by the caller): the docs it added. */
+export function addedInArgs(range: string): string[] {
+  const at = FIRST_COMMITS_ARGS.indexOf('--');
+  return [...FIRST_COMMITS_ARGS.slice(0, at), '--end-of-options', range, ...FIRST_COMMITS_ARGS.slice(at)];
+}
+
+/** The docs the commits of `range` added, keyed by id, with the time of the commit that added each. */
+export async function docsAddedIn(git: GitRunner, range: string): Promise<Map<string, string>> {
+  return parseFirstCommits(await git.exec(addedInArgs(range)));
+}
+
+/** The first of `revs` that names no commit here, if any (each checked by `git rev-parse --verify`, never as an option). */
+export async function unknownRevision(git: GitRunner, revs: readonly string[]): Promise<string | undefined> {
+  for (const rev of revs) {
+    try {
+      await git.exec(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    } catch {
+      return rev;
+    }
+  }
+  return undefined;
+}
