@@ -154,3 +154,25 @@ export async function unknownRevision(git: GitRunner, revs: readonly string[]): 
   }
   return undefined;
 }
+
+/** The folders that hold docs, as pathspecs (those `FIRST_COMMITS_ARGS` reads). */
+export const DOC_PATHSPECS: readonly string[] = FIRST_COMMITS_ARGS.slice(FIRST_COMMITS_ARGS.indexOf('--') + 1);
+
+/**
+ * The doc files that differ between `base` and the worktree (since where `base` and HEAD meet, as a pull request's
+ * diff counts them), untracked ones included, deleted ones not: what `validate --changed <base>` checks.
+ * `base` must have been checked with `unknownRevision`.
+ */
+export async function changedDocPaths(git: GitRunner, base: string): Promise<string[]> {
+  let since = base;
+  try {
+    since = (await git.exec(['merge-base', '--end-of-options', base, 'HEAD'])).trim() || base;
+  } catch {
+    // No common ancestor (or no HEAD yet): compare with base itself.
+  }
+  const [changed, untracked] = await Promise.all([
+    git.exec(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=d', '--end-of-options', since, '--', ...DOC_PATHSPECS]),
+    git.exec(['ls-files', '-z', '--others', '--exclude-standard', '--', ...DOC_PATHSPECS]),
+  ]);
+  return [...new Set([...changed.split('\0'), ...untracked.split('\0')].filter((p) => p.endsWith('.md')))].sort();
+}
