@@ -83,7 +83,7 @@ const EXPECTED_MD = `## Orchestration: \`main..feature\`
 | Orders started | 1 |
 | Orders completed | 1 |
 | Orders reported partial | 0 |
-| Orders blocked | 1 |
+| Orders reported blocked | 1 |
 | Orders cancelled | 1 |
 | Doubts (answered) | 2 (1) |
 | Answers | 2 |

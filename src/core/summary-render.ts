@@ -92,7 +92,7 @@ export function summaryMarkdown(s: Summary): string {
     `| Orders started | ${c.started} |`,
     `| Orders completed | ${c.completed} |`,
     `| Orders reported partial | ${c.partial} |`,
-    `| Orders blocked | ${c.blocked} |`,
+    `| Orders reported blocked | ${c.blocked} |`,
     `| Orders cancelled | ${c.cancelled} |`,
     `| Doubts (answered) | ${c.doubts} (${c.doubtsAnswered}) |`,
     `| Answers | ${c.answers} |`,
