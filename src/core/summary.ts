@@ -9,15 +9,8 @@ import { shortIdOf, tailCounts } from './ids.js';
 import { computeMetrics, countConflicts, type Metrics } from './metrics.js';
 import { asksLead, derive, isIdleNotice, type Derived, type OrderState } from './state.js';
 
-/** One orchestra commit of the range (a `TimelineEntry` of the git layer). */
-export interface HistoryEntry {
-  commit: string;
-  at: string;
-  actor: string;
-  type: string;
-  worker: string;
-  doc: string;
-}
+/** One orchestra commit of the range: what the planner needs of the git layer's `TimelineEntry`. */
+export type HistoryEntry = Record<'commit' | 'at' | 'actor' | 'type' | 'worker' | 'doc', string>;
 
 export interface SummaryHistory {
   /** Docs whose first commit is in the range, with that commit's time (a revision range only). */
