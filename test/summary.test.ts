@@ -152,6 +152,8 @@ describe('summary planner and Markdown', () => {
     const { input } = constructed();
     const s = planSummary(input);
     const json = JSON.parse(JSON.stringify(s));
+    // The whole value, exactly (the fixture was reviewed against the reasoning below).
+    expect(json).toEqual(JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'summary-expected.json'), 'utf8')));
     expect(json.counts).toEqual({
       ordersGiven: 5, completed: 1, blocked: 1, partial: 0, cancelled: 1, started: 1, doubts: 2, doubtsAnswered: 1,
       answers: 2, escalations: 1, escalationsResolved: 1, idleNotices: 1, conflicts: 1,
