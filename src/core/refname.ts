@@ -85,3 +85,31 @@ export function isRemoteUrl(value: string): boolean {
 
 export const REMOTE_HINT = 'use a remote name such as origin or a URL such as https://example.com/team/repo.git';
 export const BRANCH_HINT = 'use a branch name such as main or worker/core';
+
+/** A revision as `summary` and `validate --changed` take it: a ref, a hash, `HEAD~2`, `@{u}`, `main^`. */
+const REVISION = /^[A-Za-z0-9_@{}~^/.+-]+$/;
+
+/** Why `rev` cannot be one revision git reads as such (never as an option): the sides of a range are checked with this. */
+export function revisionProblem(rev: string): string | undefined {
+  if (!rev) return 'is empty';
+  if (rev.length > 200) return 'is over 200 characters';
+  if (rev.startsWith('-')) return 'starts with "-" (git would read it as an option)';
+  const bad = /[\x00-\x20\x7f]/.exec(rev);
+  if (bad) return `contains ${describeChar(bad[0])}`;
+  if (!REVISION.test(rev) || rev.includes('..')) return 'is not a revision (a branch, tag, commit hash or an expression like HEAD~3)';
+  return undefined;
+}
+
+/** A revision range split into its ends (`a..b`, `a...b`, `a..`, or one revision meaning everything it reaches), or why it is refused. */
+export function parseRevRange(range: string): { ok: true; from?: string; to: string; symmetric: boolean } | { ok: false; message: string } {
+  const m = /^(.*?)(\.\.\.?)(.*)$/.exec(range);
+  const ends = m ? [m[1], m[3]] : [range];
+  if (m && !m[1] && !m[3]) return { ok: false, message: `"${range}" has no revision on either side of "${m[2]}"` };
+  for (const end of ends) {
+    if (m && !end) continue;
+    const problem = revisionProblem(end);
+    if (problem) return { ok: false, message: `"${JSON.stringify(end).slice(1, -1).slice(0, 80)}" ${problem}` };
+  }
+  if (!m) return { ok: true, to: range, symmetric: false };
+  return { ok: true, from: m[1] || 'HEAD', to: m[3] || 'HEAD', symmetric: m[2] === '...' };
+}

@@ -131,6 +131,17 @@ export function readDocFile(
     return { problems: [{ file: entry.relPath, field: '-', message: `cannot be read (${(e as NodeJS.ErrnoException).code})` }] };
   }
   if (!Buffer.isBuffer(bytes)) return { problems: [{ file: entry.relPath, field: '-', message: oversizeMessage(bytes.tooBig) }] };
+  return parseDocBytes(entry, bytes, workers, fallbackCreated);
+}
+
+/** Parses a doc's bytes (read from its file, or from git's index for a staged doc) into a Doc or its problems. */
+export function parseDocBytes(
+  entry: { relPath: string; worker: string; id: string; archived: boolean },
+  bytes: Buffer,
+  workers: ReadonlySet<string>,
+  fallbackCreated: string | (() => string),
+): { doc?: Doc; problems: Problem[]; needsCreated?: boolean } {
+  if (bytes.length > MAX_DOC_BYTES) return { problems: [{ file: entry.relPath, field: '-', message: oversizeMessage(bytes.length) }] };
   const parsed = parseDocFile(bytes);
   if (!parsed.ok) return { problems: [{ file: entry.relPath, field: '-', message: parsed.message }] };
   const result = normaliseDoc(parsed.data, parsed.body, {

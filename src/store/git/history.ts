@@ -131,3 +131,48 @@ export async function foreignCommits(git: GitRunner, range: string): Promise<str
   }
   return foreign;
 }
+
+/** `FIRST_COMMITS_ARGS` limited to the commits of a revision range (checked by the caller): the docs it added. */
+export function addedInArgs(range: string): string[] {
+  const at = FIRST_COMMITS_ARGS.indexOf('--');
+  return [...FIRST_COMMITS_ARGS.slice(0, at), '--end-of-options', range, ...FIRST_COMMITS_ARGS.slice(at)];
+}
+
+/** The docs the commits of `range` added, keyed by id, with the time of the commit that added each. */
+export async function docsAddedIn(git: GitRunner, range: string): Promise<Map<string, string>> {
+  return parseFirstCommits(await git.exec(addedInArgs(range)));
+}
+
+/** The first of `revs` that names no commit here, if any (each checked by `git rev-parse --verify`, never as an option). */
+export async function unknownRevision(git: GitRunner, revs: readonly string[]): Promise<string | undefined> {
+  for (const rev of revs) {
+    try {
+      await git.exec(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    } catch {
+      return rev;
+    }
+  }
+  return undefined;
+}
+
+/** The folders that hold docs, as pathspecs (those `FIRST_COMMITS_ARGS` reads). */
+export const DOC_PATHSPECS: readonly string[] = FIRST_COMMITS_ARGS.slice(FIRST_COMMITS_ARGS.indexOf('--') + 1);
+
+/**
+ * The doc files that differ between `base` and the worktree (since where `base` and HEAD meet, as a pull request's
+ * diff counts them), untracked ones included, deleted ones not: what `validate --changed <base>` checks.
+ * `base` must have been checked with `unknownRevision`.
+ */
+export async function changedDocPaths(git: GitRunner, base: string): Promise<string[]> {
+  let since = base;
+  try {
+    since = (await git.exec(['merge-base', '--end-of-options', base, 'HEAD'])).trim() || base;
+  } catch {
+    // No common ancestor (or no HEAD yet): compare with base itself.
+  }
+  const [changed, untracked] = await Promise.all([
+    git.exec(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=d', '--end-of-options', since, '--', ...DOC_PATHSPECS]),
+    git.exec(['ls-files', '-z', '--others', '--exclude-standard', '--', ...DOC_PATHSPECS]),
+  ]);
+  return [...new Set([...changed.split('\0'), ...untracked.split('\0')].filter((p) => p.endsWith('.md')))].sort();
+}
