@@ -9,6 +9,7 @@ import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../e
 import { loadConfig } from '../store/config-file.js';
 import { Git } from '../store/git.js';
 import type { LiveDocs } from '../store/live-docs.js';
+import { startFollower } from '../store/sync/follow.js';
 import type { Workspace } from '../store/workspace.js';
 import { EventHub } from './events.js';
 import { HttpError, sendError } from './http.js';
@@ -162,6 +163,9 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     log(`warning: the dashboard listens on ${host}, reachable from other machines; anyone who can reach it can read every doc and publish orders (use --host 127.0.0.1 to keep it local)`);
   }
 
+  // A dashboard of its own (not sharing `up`'s daemon, which syncs) keeps the clone current when sync is set.
+  const follower = opts.live ? undefined : startFollower(ws, config, git, { onWarning: (m) => log(`dashboard: ${m}`) });
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -169,6 +173,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     close: () =>
       (closing ??= (async () => {
         hub.close();
+        await follower?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.all([closed, model.close()]);

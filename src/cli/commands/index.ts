@@ -27,5 +27,6 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['prompt'], load: async () => (await import('./prompt.js')).registerPromptCommand },
   { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
   { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
+  { names: ['sync'], load: async () => (await import('./sync.js')).registerSyncCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
 ];
