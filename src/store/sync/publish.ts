@@ -9,7 +9,7 @@ import type { Git } from '../git.js';
 import { foreignCommits } from '../git/history.js';
 import type { Workspace } from '../workspace.js';
 import { recordSync } from './state.js';
-import { firstLine, shown, syncOnce, upstreamRef } from './round.js';
+import { firstLine, pushHead, shown, syncOnce, upstreamRef } from './round.js';
 import { syncTargetOf, targetGit } from './target.js';
 
 /** `publishWrite` for writers that hold no config (write.ts): the cached config says whether sync is on. */
@@ -39,8 +39,7 @@ export async function publishWrite(ws: Workspace, git: Git, config: Config, noti
     let pushed = false;
     if (known && !own.length && branch === target.branch) {
       try {
-        await g.exec(['push', '--quiet', '--end-of-options', target.remote, `HEAD:refs/heads/${target.branch}`]);
-        await g.exec(['update-ref', '--end-of-options', upstream, 'HEAD']).catch(() => undefined);
+        await pushHead(g, target);
         pushed = true;
       } catch (e) {
         // Rejected: someone pushed first; the full round below fetches, rebases and pushes.

@@ -88,6 +88,16 @@ export async function aheadBehind(git: Git, cfg: SyncConfig): Promise<{ ahead: n
 
 
 /**
+ * Pushes the commit HEAD is on now, then records it as what the remote holds (the next poll compares against it):
+ * the sha is taken first, so a commit made meanwhile is never taken for pushed.
+ */
+export async function pushHead(git: Git, cfg: SyncConfig): Promise<void> {
+  const sha = (await git.exec(['rev-parse', '--verify', 'HEAD'])).trim();
+  await git.exec(['push', '--quiet', '--end-of-options', cfg.remote, `${sha}:refs/heads/${cfg.branch}`]);
+  await git.exec(['update-ref', '--end-of-options', upstreamRef(cfg), sha]).catch(() => undefined);
+}
+
+/**
  * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
  * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between.
  */
@@ -156,9 +166,7 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
         if ((await counts(git, upstream)).ahead === 0) return 'done';
       }
       try {
-        await git.exec(['push', '--quiet', '--end-of-options', cfg.remote, `HEAD:refs/heads/${cfg.branch}`]);
-        // What was pushed is what the remote holds now: the next poll compares against it.
-        await git.exec(['update-ref', '--end-of-options', upstream, 'HEAD']).catch(() => undefined);
+        await pushHead(git, cfg);
         pushed++;
         return 'done';
       } catch (e) {
