@@ -59,7 +59,7 @@ describe('sync across machines', () => {
     } finally {
       await stopAll(waiter, d);
     }
-  });
+  }, 300_000);
 
   it('3 × 50 concurrent writes from three clones all arrive exactly once everywhere', async () => {
     const { remote, clones } = await machines();
@@ -80,7 +80,7 @@ describe('sync across machines', () => {
       fsckClean(dir);
     }
     fsckClean(remote);
-  });
+  }, 900_000);
 
   it('a second daemon follows, and takes over when the first is killed, handling nothing twice', async () => {
     const { remote, clones: [a, b, c] } = await machines();
@@ -117,7 +117,7 @@ describe('sync across machines', () => {
     } finally {
       await stopAll(second, first);
     }
-  });
+  }, 300_000);
 
   it('an unreachable remote loses nothing: writes stay local, status says so, and all goes when it is back', async () => {
     const { remote, clones: [, b, c] } = await machines();
@@ -144,7 +144,7 @@ describe('sync across machines', () => {
     expect(docsOnDisk(c).filter((x) => x.fm.title?.startsWith('Written offline')).length).toBe(2);
     fsckClean(b);
     fsckClean(c);
-  });
+  }, 300_000);
 
   it('the same order changed in two clones at once ends by the merge rule, never half-rebased', async () => {
     const { remote, clones: [a, b, c] } = await machines();
@@ -175,5 +175,5 @@ describe('sync across machines', () => {
       expect(git(dir, ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('');
       fsckClean(dir);
     }
-  });
+  }, 300_000);
 });
