@@ -79,6 +79,10 @@ export class SyncRole {
           // What the previous holder pushed is pulled (its reactions count as handled) before anything is handled.
           await this.syncNow();
           this.active = true;
+        } else if (c.kind === 'renewed' && !this.active) {
+          // Held all along but not reacting (the remote was away): catch up before reacting again.
+          await this.syncNow();
+          this.active = true;
         } else if (c.kind === 'lost') {
           this.active = false;
           this.ctx.emit({ kind: 'warning', message: `lease lost (${c.why}): following, not reacting` });
