@@ -120,30 +120,42 @@ describe('sync across machines', () => {
   }, 300_000);
 
   it('an unreachable remote loses nothing: writes stay local, status says so, and all goes when it is back', async () => {
-    const { remote, clones: [, b, c] } = await machines();
-    const away = `${remote}.away`;
-    renameSync(remote, away);
-    const r = await run(b, ['order', 'worker-c', 'Written offline 1'], { env: SYNC_ENV });
-    expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/sync: .*the write is committed here and goes with the next sync round/);
-    const r2 = await run(b, ['order', 'worker-c', 'Written offline 2'], { env: SYNC_ENV });
-    expect(r2.exitCode).toBe(0);
-    // Said once, not after every write.
-    expect(r2.stderr).not.toMatch(/sync:/);
-    const offline = await run(b, ['sync'], { env: SYNC_ENV });
-    expect(offline.exitCode).toBe(1);
-    const status = await okJson(b, ['status']);
-    expect(status.sync).toMatchObject({ remote: 'origin', branch: 'main', ahead: 2, behind: 0, failing: expect.stringMatching(/origin/) });
-    expect(await ok(b, ['status'])).toMatch(/Sync origin\/main · ahead 2, behind 0/);
+    const { remote, clones: [a, b, c] } = await machines();
+    const d = await daemonIn(a);
+    try {
+      await d.waitForOutput(/holding the lease: reacting/, 60_000);
+      const away = `${remote}.away`;
+      renameSync(remote, away);
+      // The reacting daemon cannot renew its lease: it stops reacting rather than react unseen.
+      await d.waitForOutput(/lease lost/, 60_000);
+      const r = await run(b, ['order', 'worker-c', 'Written offline 1'], { env: SYNC_ENV });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toMatch(/sync: .*the write is committed here and goes with the next sync round/);
+      const r2 = await run(b, asB(['doubt', 'worker-b', 'Which framework, offline?', '--json']), { env: SYNC_ENV });
+      expect(r2.exitCode).toBe(0);
+      const doubt = JSON.parse(r2.stdout).id as string;
+      // Said once, not after every write.
+      expect(r2.stderr).not.toMatch(/sync:/);
+      const offline = await run(b, ['sync'], { env: SYNC_ENV });
+      expect(offline.exitCode).toBe(1);
+      const status = await okJson(b, ['status']);
+      expect(status.sync).toMatchObject({ remote: 'origin', branch: 'main', ahead: 2, behind: 0, failing: expect.stringMatching(/origin/), lastSyncAt: null });
+      expect(await ok(b, ['status'])).toMatch(/Sync origin\/main · ahead 2, behind 0/);
 
-    renameSync(away, remote);
-    expect(await syncNow(b)).toMatch(/pushed/);
-    const back = await okJson(b, ['status']);
-    expect(back.sync).toMatchObject({ ahead: 0, behind: 0, failing: null, lastSyncAt: expect.any(String) });
-    await syncNow(c);
-    expect(docsOnDisk(c).filter((x) => x.fm.title?.startsWith('Written offline')).length).toBe(2);
-    fsckClean(b);
-    fsckClean(c);
+      renameSync(away, remote);
+      expect(await syncNow(b)).toMatch(/pushed/);
+      const back = await okJson(b, ['status']);
+      expect(back.sync).toMatchObject({ ahead: 0, behind: 0, failing: null, lastSyncAt: expect.any(String) });
+      // The daemon in A gets its lease back, pulls the doubt written offline and answers it, once.
+      await waitFor(() => remoteDocs(remote).some((x) => x.fm.re === doubt), { timeoutMs: 90_000, intervalMs: 500, message: 'the offline doubt answered' });
+      await syncNow(c);
+      expect(docsOnDisk(c).filter((x) => x.fm.title?.startsWith('Written offline')).length).toBe(1);
+      expect(reactionsTo(c, doubt)).toHaveLength(1);
+      fsckClean(b);
+      fsckClean(c);
+    } finally {
+      await d.stop();
+    }
   }, 300_000);
 
   it('the same order changed in two clones at once ends by the merge rule, never half-rebased', async () => {
