@@ -6,8 +6,10 @@
  * lease by the follower's own clock (no clock is compared across machines), it takes the lease over by the same
  * compare-and-swap. The holder stops reacting a fifth of a lease before anyone could take over.
  *
- * Takeover time after the holder dies: at most one lease plus one check period (a third of a lease) plus one sync
- * round. Default lease 30 s (`ORCHESTRA_SYNC_LEASE_MS` sets it, for tests and fast networks).
+ * Takeover time after the holder dies: at most 1⅔ leases plus one sync round. The follower may see the holder's
+ * last renewal up to one check period (a third of a lease) after it was pushed, counts a whole lease from then, and
+ * notices at its next check (another third at most). Default lease 30 s (`ORCHESTRA_SYNC_LEASE_MS` sets it, for
+ * tests and fast networks).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
