@@ -3,7 +3,7 @@
  * pushed back, and the person's uncommitted changes in the daemon's clone are never touched.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, gitdir, makeWorkspace, ok, tempDir, waitFor } from './helpers.js';
 import { configure, docsOnDisk, startDaemonCli } from './daemon-fixture.js';
@@ -78,7 +78,10 @@ describe('syncOnce', () => {
     git(b, ['pull', '-q', 'origin', 'main']);
     await ok(b, ['order', 'worker-core', 'From the other clone']);
     git(b, ['push', '-q', 'origin', 'main']);
+    // Each write pushes at once; with the remote away, A's write stays here (the write still succeeds).
+    renameSync(remote, `${remote}.away`);
     await ok(a, ['order', 'worker-core', 'From this clone']);
+    renameSync(`${remote}.away`, remote);
     writeFileSync(path.join(a, 'mine.txt'), 'unsaved\n');
     const merged = await syncOnce(new Git(a), cfg);
     expect(merged.warning).toBeUndefined();

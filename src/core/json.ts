@@ -115,3 +115,16 @@ export function statusJson(parts: { workers: WorkerView[]; metrics: Metrics; ale
   if (brain) view.brain = brain;
   return view;
 }
+
+/** `status --json`'s `sync` field (with `sync:` set): where this clone stands against what it last fetched. */
+export interface SyncStatusJson {
+  remote: string;
+  branch: string;
+  /** Commits here not yet on the remote, and the remote's not yet here (as of the last fetch); null before one. */
+  ahead: number | null;
+  behind: number | null;
+  /** The last round that reached the remote (ISO), or null. */
+  lastSyncAt: string | null;
+  /** Why the last round or push failed, while it fails. */
+  failing: string | null;
+}

@@ -37,6 +37,7 @@ import { openNotifier, type Notifier } from './notify.js';
 import { commitLeftovers, removeStaleTemps } from './recover.js';
 import { CommitRetry } from './retry.js';
 import { InvalidDocs } from './settle.js';
+import { SyncRole } from './sync-role.js';
 
 export type { DaemonOptions, PeriodicScan } from './options.js';
 export { pidLockPath, runningDaemon } from './pid-lock.js';
@@ -91,6 +92,7 @@ class Daemon implements DaemonContext {
   private readonly ledger: Ledger;
   private readonly invalid: InvalidDocs;
   private readonly periodic: PeriodicWork;
+  private readonly role: SyncRole; // with `sync:`: following, the lease, pushing reactions at once
   readonly queue = new Set<string>();
   private pumping: Promise<void> | undefined;
   private readonly retry: CommitRetry;
@@ -122,6 +124,7 @@ class Daemon implements DaemonContext {
     this.retry = new CommitRetry(this, () => this.pump());
     this.invalid = new InvalidDocs(this, opts.settleMs ?? 300, (c) => this.consider(c));
     this.periodic = new PeriodicWork(this, opts);
+    this.role = new SyncRole(this, { pulled: () => this.periodic.rescan('after pull'), reacting: () => this.wake() });
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -164,7 +167,9 @@ class Daemon implements DaemonContext {
     await this.live.load();
     const recovered = await commitLeftovers(this.git, (p) => this.live.entry(p)?.doc, (id) => this.live.byId(id));
     if (recovered) this.emit({ kind: 'recovered', docs: recovered.docs, commit: recovered.commit });
-    const adopted = await this.ledger.load(!!this.opts.catchUp);
+    // Where another clone's daemon has held the lease, what has no reaction yet is handled, never adopted.
+    const shared = !this.opts.once && (await this.role.shared());
+    const adopted = await this.ledger.load(!!this.opts.catchUp || shared, { ignoreHistory: shared });
 
     this.invalid.resolveStale();
     if (this.config.notify) {
@@ -188,7 +193,7 @@ class Daemon implements DaemonContext {
       once: !!this.opts.once,
     });
 
-    if (!this.opts.once) await this.periodic.start();
+    if (!this.opts.once) await this.periodic.start().then(() => this.role.start());
     this.booted = true;
     this.wake();
   }
@@ -238,8 +243,9 @@ class Daemon implements DaemonContext {
 
   private pump(): void {
     if (this.pumping || this.stopping || this.retry.waiting || !this.queue.size) return;
+    if (!this.opts.once && !this.role.reacting) return; // with `sync:`, only the lease holder reacts
     this.pumping = (async () => {
-      while (this.queue.size && !this.stopping && !this.retry.waiting) {
+      while (this.queue.size && !this.stopping && !this.retry.waiting && (this.opts.once || this.role.reacting)) {
         const batch: Doc[] = [];
         for (const id of this.queue) {
           const d = this.live.byId(id);
@@ -305,13 +311,14 @@ class Daemon implements DaemonContext {
     this.ledger.append(ids);
     // Budget and breaker alerts are raised while deciding: tell the lead now rather than at the next poll.
     this.notifier?.checkAlerts();
-    if (applied.commit || applied.authored.length) this.periodic.scheduleSync();
+    // With `sync:`, the reactions reach the remote before the next trigger is handled (see sync-role.ts).
+    if (applied.commit || applied.authored.length) await this.role.syncNow();
   }
 
   // ---- idle / stop -------------------------------------------------------------------------------------------
 
   private isIdle(): boolean {
-    return this.booted && !this.pumping && this.live.settled && this.invalid.settlingCount === 0 && (this.queue.size === 0 || this.stopping);
+    return this.booted && !this.pumping && this.live.settled && this.invalid.settlingCount === 0 && (this.queue.size === 0 || this.stopping || (!this.opts.once && !this.role.reacting));
   }
 
   private checkIdle(): void {
@@ -337,6 +344,7 @@ class Daemon implements DaemonContext {
       // The reaction in hand is finished (or rolled back by the writer) before the lock goes.
       await this.pumping;
       await this.periodic.drain();
+      await this.role.stop().catch(() => undefined);
       await this.brain.close?.().catch(() => undefined);
       await this.notifier?.close();
       this.emit({ kind: 'stop', reason, handled: this.counts.handled, reactions: this.counts.reactions });

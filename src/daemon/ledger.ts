@@ -18,16 +18,17 @@ export class Ledger {
 
   /**
    * Reads the cursor at start-up and compacts it; on the very first start in a workspace, adopts the live docs as
-   * handled (unless `catchUp`). Returns how many docs with no reaction were adopted.
+   * handled (unless `catchUp`; `ignoreHistory` when another clone's daemon may have reacted here). Returns how many docs with no reaction were adopted.
    */
-  async load(catchUp: boolean): Promise<number> {
+  async load(catchUp: boolean, opts: { ignoreHistory?: boolean } = {}): Promise<number> {
     const { ws, live } = this.ctx;
     const reacted = new Set<string>();
     for (const d of live.docs()) if (d.from === 'daemon' && d.re) reacted.add(d.re);
     const cursor = readCursor(ws);
     let adopted = 0;
     const liveIds = new Set(live.docs().map((d) => d.id));
-    const lastDaemon = cursor.existed ? undefined : await lastDaemonCommit(this.ctx.git);
+    // Shared through a remote: the daemon commits in history are other clones' daemons', not this one's.
+    const lastDaemon = cursor.existed || opts.ignoreHistory ? undefined : await lastDaemonCommit(this.ctx.git);
     if (lastDaemon) {
       // No state folder, but this daemon has worked here before: not a first start (see cursor-history.ts).
       for (const id of handledFromHistory(live.docs(), lastDaemon)) this.handled.add(id);

@@ -1,7 +1,7 @@
 /**
  * The daemon's periodic work: full re-scans (start, every `rescanMs`, after a pull) so no doc is missed whatever
- * wrote it, the archive run and the health scan on each period, and the sync with the remote. Each runs one at a
- * time; none starts once the daemon is stopping.
+ * wrote it, the archive run and the health scan on each period. Each runs one at a
+ * time; none starts once the daemon is stopping. The sync with the remote is sync-role.ts.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,14 +11,11 @@ import { archiveSettled } from '../store/archive.js';
 import type { DaemonContext } from './context.js';
 import { errorLine } from './log.js';
 import type { DaemonOptions } from './options.js';
-import { syncOnce } from './sync.js';
 
 const WATCHER_READY_MS = 20_000;
 
 export class PeriodicWork {
   private readonly timers: NodeJS.Timeout[] = [];
-  private syncing: Promise<void> | undefined;
-  private syncSoon: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
 
   constructor(
@@ -43,10 +40,6 @@ export class PeriodicWork {
     this.rescan('watcher ready');
     const every = this.opts.rescanMs ?? 60_000;
     this.timers.push(setInterval(() => void this.periodic(), every));
-    if (this.ctx.config.sync) {
-      this.timers.push(setInterval(() => void this.sync(), this.ctx.config.sync.intervalMs));
-      void this.sync();
-    }
   }
 
   /** Full reconcile with the disk (start, every period, after a pull). */
@@ -112,40 +105,13 @@ export class PeriodicWork {
     }
   }
 
-  private async sync(): Promise<void> {
-    const cfg = this.ctx.config.sync;
-    if (!cfg || this.ctx.stopping || this.syncing) return;
-    this.syncing = (async () => {
-      try {
-        const r = await syncOnce(this.ctx.git, cfg);
-        if (r.warning) this.ctx.emit({ kind: 'warning', message: `sync: ${r.warning}` });
-        if (r.pulled || r.pushed) this.ctx.emit({ kind: 'sync', pulled: r.pulled, pushed: r.pushed, message: `${r.pulled} commit${r.pulled === 1 ? '' : 's'} pulled${r.pushed ? ', pushed' : ''}` });
-        if (r.pulled && !this.ctx.stopping) this.rescan('after pull');
-      } catch (e) {
-        this.ctx.emit({ kind: 'warning', message: `sync failed: ${errorLine(e)}` });
-      }
-    })().finally(() => (this.syncing = undefined));
-    await this.syncing;
-  }
-
-  /** A sync soon after a commit (several commits in a row make one sync). */
-  scheduleSync(): void {
-    if (!this.ctx.config.sync || this.syncSoon || this.ctx.stopping) return;
-    this.syncSoon = setTimeout(() => {
-      this.syncSoon = undefined;
-      void this.sync();
-    }, 300);
-  }
-
   /** Clears the timers: nothing new starts. */
   stop(): void {
     for (const t of this.timers) clearInterval(t);
-    if (this.syncSoon) clearTimeout(this.syncSoon);
   }
 
-  /** Resolves when the sync and the scan in hand (if any) are done. */
+  /** Resolves when the scan in hand (if any) is done. */
   async drain(): Promise<void> {
-    await this.syncing;
     await this.scanning;
   }
 }

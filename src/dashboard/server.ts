@@ -10,6 +10,7 @@ import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../e
 import { loadConfig } from '../store/config-file.js';
 import { Git } from '../store/git.js';
 import type { LiveDocs } from '../store/live-docs.js';
+import { startFollower } from '../store/sync/follow.js';
 import type { Workspace } from '../store/workspace.js';
 import { EventHub } from './events.js';
 import { HttpError, sendError } from './http.js';
@@ -191,6 +192,9 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     for (const a of phoneAddresses(host)) log(`open it from a phone on the same network: http://${a}:${port}/${query}`);
   }
 
+  // A dashboard of its own (not sharing `up`'s daemon, which syncs) keeps the clone current when sync is set.
+  const follower = opts.live ? undefined : startFollower(ws, config, git, { onWarning: (m) => log(`dashboard: ${m}`) });
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -199,6 +203,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     close: () =>
       (closing ??= (async () => {
         hub.close();
+        await follower?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await Promise.all([closed, model.close()]);

@@ -11,6 +11,7 @@ import { docJson, type DocJson } from '../core/json.js';
 import { OrchestraError } from '../errors.js';
 import { receiptLines, shownIds } from '../store/receipts.js';
 import { Feed, newsKey, type News } from './feed.js';
+import { startFollower } from '../store/sync/follow.js';
 import * as ops from './ops.js';
 import { untoldCancels, waitForNews } from './wait.js';
 
@@ -198,6 +199,8 @@ export function buildServer(s: ops.Session): McpServer {
 export async function serveStdio(s: ops.Session, log: (m: string) => void): Promise<void> {
   const server = buildServer(s);
   const feed = ops.isWorker(s) ? startPush(server, s, log) : undefined;
+  // With `sync:`, a session keeps its clone current, so orders pushed from another machine reach its agent.
+  const follower = startFollower(s.ws, s.config, s.git, { onWarning: log });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
@@ -208,6 +211,7 @@ export async function serveStdio(s: ops.Session, log: (m: string) => void): Prom
   server.server.oninitialized = () => void feed?.start().catch((e: Error) => log(`watch failed: ${e.message}`));
   await server.connect(new StdioServerTransport());
   await closed;
+  await follower?.stop();
   await feed?.stop();
   await server.close();
 }

@@ -16,6 +16,7 @@ import { createDocFile } from './docs.js';
 import { setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { loadWorkspace } from './load.js';
+import { publishAfterWrite } from './sync/publish.js';
 import { rel, type Workspace } from './workspace.js';
 import { commitThatTook, withSignalsHeld } from './write-guard.js';
 
@@ -162,12 +163,14 @@ export async function performAction(
   opts: { now?: Date; random?: Random } = {},
 ): Promise<{ ok: true; applied: Applied; plan: Plan } | { ok: false; refusal: Refusal }> {
   const random = opts.random ?? cryptoRandom;
-  return withSignalsHeld(() => git.withWriteLock(async () => {
+  const r = await withSignalsHeld(() => git.withWriteLock(async () => {
     const loaded = await loadWorkspace(ws, { git, liveOnly: true });
     const d = planAction(loaded, actor, request, { now: opts.now ?? new Date(), random });
     if (!d.ok) return d;
     return { ok: true as const, plan: d.plan, applied: await applyLocked(ws, git, d.plan, random) };
   }, `${request.action} as ${actor}`));
+  if (r.ok) await publishAfterWrite(ws, git);
+  return r;
 }
 
 /**
@@ -176,7 +179,10 @@ export async function performAction(
  */
 export async function applyPlan(ws: Workspace, git: Git, plan: Plan, opts: { random?: Random } = {}): Promise<Applied> {
   // Ctrl-C waits until the plan is committed or rolled back, so nothing is left on disk for the daemon to commit.
-  return withSignalsHeld(() => git.withWriteLock(() => applyLocked(ws, git, plan, opts.random ?? cryptoRandom), `${plan.action} ${plan.subject.worker}`));
+  const applied = await withSignalsHeld(() => git.withWriteLock(() => applyLocked(ws, git, plan, opts.random ?? cryptoRandom), `${plan.action} ${plan.subject.worker}`));
+  // With `sync:` set, the commit goes to the remote at once (best effort: never fails the write).
+  await publishAfterWrite(ws, git);
+  return applied;
 }
 
 async function applyLocked(ws: Workspace, git: Git, plan: Omit<Plan, 'action'>, random: Random): Promise<Applied> {

@@ -28,5 +28,6 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
   { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
   { names: ['summary'], load: async () => (await import('./summary.js')).registerSummaryCommand },
+  { names: ['sync'], load: async () => (await import('./sync.js')).registerSyncCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
 ];

@@ -8,9 +8,9 @@ import { workerStatuses } from '../../store/liveness.js';
 import type { Loaded } from '../../store/load.js';
 import { collectBranchChanges, type WorkerChanges } from '../../store/changes.js';
 import { colorState } from '../format.js';
-import { statusJson, type StatusJson } from '../../core/json.js';
+import { statusJson, type StatusJson, type SyncStatusJson } from '../../core/json.js';
 import { brainBlock, brainLines } from '../../store/brain-stats.js';
-import type { Register } from '../context.js';
+import type { Ctx, Register } from '../context.js';
 import { safeLine } from '../terminal.js';
 
 export type StatusView = StatusJson;
@@ -103,6 +103,25 @@ export function statusText(loaded: Loaded, view: StatusView, alerts: Alert[], no
   return lines;
 }
 
+/** Where this clone stands against the remote, from what it last fetched (no network: `orchestra sync` asks). */
+async function syncStatus(c: Ctx): Promise<SyncStatusJson | undefined> {
+  const { syncTargetOf, targetGit } = await import('../../store/sync/target.js');
+  const target = syncTargetOf(c.ws, c.config);
+  if (!target) return undefined;
+  const { aheadBehind } = await import('../../store/sync/round.js');
+  const { readSyncState } = await import('../../store/sync/state.js');
+  const ab = await aheadBehind(targetGit(c.ws, target, c.git), target);
+  const state = readSyncState(c.ws);
+  return { remote: target.remote, branch: target.branch, ahead: ab?.ahead ?? null, behind: ab?.behind ?? null, lastSyncAt: state.lastSyncAt ?? null, failing: state.failing ?? null };
+}
+
+function syncLine(s: SyncStatusJson, now: Date): string {
+  const where = `${safeLine(s.remote)}/${safeLine(s.branch)}`;
+  const counts = s.ahead === null ? 'never fetched' : `ahead ${s.ahead}, behind ${s.behind}`;
+  const fail = s.failing ? pc.yellow(` · failing: ${fit(s.failing, 60)}`) : '';
+  return `\n${pc.bold('Sync')} ${where} · ${counts} · last synced ${ago(now, s.lastSyncAt)}${fail}`;
+}
+
 export const registerStatusCommand: Register = (program, ctx) => {
   program
     .command('status')
@@ -124,10 +143,12 @@ Example:
       branchChanges.catch(() => undefined);
       const loaded = await c.load();
       const { view, alerts } = await buildStatus(loaded, now, { branchChanges });
+      const sync = await syncStatus(c);
       if (c.json) {
-        c.io.out(JSON.stringify(view));
+        c.io.out(JSON.stringify(sync ? { ...view, sync } : view));
         return;
       }
       c.io.out(statusText(loaded, view, alerts, now).join('\n'));
+      if (sync) c.io.out(syncLine(sync, now));
     });
 };

@@ -21,7 +21,13 @@ export const registerWaitCommand: Register = (program, ctx) => {
       const { waitForNews } = await import('../../mcp/wait.js');
       const ac = new AbortController();
       const signals = handleStopSignals(() => ac.abort());
-      const news = await waitForNews(openSession(c.cwd, worker), ms, { signal: ac.signal, onWatching: () => c.io.err(`waiting for ${worker} (up to ${opts.timeout})…`) }).finally(() => signals.dispose());
+      // With `sync:`, waiting also keeps this clone current, so what is pushed from another clone arrives here.
+      const { startFollower } = await import('../../store/sync/follow.js');
+      const follower = startFollower(c.ws, c.config, c.git, { onWarning: (m) => c.io.err(`warning: ${safeLine(m)}`) });
+      const news = await waitForNews(openSession(c.cwd, worker), ms, { signal: ac.signal, onWatching: () => c.io.err(`waiting for ${worker} (up to ${opts.timeout})…`) }).finally(async () => {
+        signals.dispose();
+        await follower?.stop();
+      });
       if (!news.length) throw new TimeoutError(`nothing arrived for ${worker} within ${opts.timeout}`);
       if (c.json) {
         c.io.out(JSON.stringify({ worker, news: news.map((n) => ({ event: n.kind, id: n.doc.id, type: n.doc.type, title: n.doc.title, from: n.doc.from, priority: n.doc.priority, re: n.doc.re ?? null, body: n.doc.body })) }));

@@ -68,6 +68,9 @@ Example:
         if (e.code === 'EPIPE') stop();
       };
       process.stdout.on('error', onOutError);
+      // With `sync:`, watching also keeps this clone current (what arrives through the remote shows up here).
+      const { startFollower } = await import('../../store/sync/follow.js');
+      const follower = startFollower(c.ws, c.config, c.git, { onWarning: (m) => c.io.err(`warning: ${safeLine(m)}`) });
       try {
         await dog.start();
         if (!json) c.io.err(`watching ${worker}: new orders, answers and conflicts appear here (Ctrl-C to leave)`);
@@ -75,6 +78,7 @@ Example:
       } finally {
         signals.dispose();
         process.stdout.off('error', onOutError);
+        await follower?.stop();
         await dog.stop();
       }
     });

@@ -1,0 +1,117 @@
+/**
+ * Keeping a clone current: a small loop that asks the remote where the branch is (`git ls-remote`, no objects) and
+ * runs a full sync round only when it moved or this clone has commits to push, plus a full round every
+ * `sync.interval` whatever it heard. The daemon, `orchestra sync --watch`, `watch`, `wait` and the dashboard start
+ * one; the file watchers of their live doc models see what a round brings in.
+ */
+import type { Config } from '../../core/config.js';
+import type { Git } from '../git.js';
+import type { Workspace } from '../workspace.js';
+import { recordSync } from './state.js';
+import { aheadBehind, fetchedHead, firstLine, remoteHead, syncOnce, type SyncResult } from './round.js';
+import { syncTargetOf, targetGit, type SyncTarget } from './target.js';
+
+/** How often the remote is asked whether it moved (`ORCHESTRA_SYNC_POLL_MS`, default 500 ms). */
+export function pollMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.ORCHESTRA_SYNC_POLL_MS);
+  return Number.isFinite(v) && v >= 20 ? v : 500;
+}
+
+export interface FollowOptions {
+  /** Said once per change of state (the remote went away, came back), never every poll. */
+  onWarning?: (message: string) => void;
+  /** After a round that did something. */
+  onRound?: (r: SyncResult) => void;
+  /** After every check (`undefined`: in sync, nothing to do). */
+  onResult?: (r: SyncResult | undefined) => void;
+  pollMs?: number;
+  now?: () => Date;
+}
+
+/** One check: a full round when the remote moved or this clone is ahead; otherwise nothing (and no network but `ls-remote`). */
+export async function pollOnce(ws: Workspace, git: Git, target: SyncTarget, opts: { force?: boolean; now?: () => Date } = {}): Promise<SyncResult | undefined> {
+  const now = opts.now ?? (() => new Date());
+  if (!opts.force) {
+    let remote: string;
+    try {
+      remote = await remoteHead(git, target);
+    } catch (e) {
+      return { pulled: 0, pushed: 0, warning: `cannot reach ${target.remote}: ${firstLine(e)}`, unreachable: true };
+    }
+    const fetched = await fetchedHead(git, target);
+    const ahead = (await aheadBehind(git, target))?.ahead ?? 1;
+    if (remote && remote === fetched && ahead === 0) {
+      // The remote answered and nothing is owed either way: this clone is in sync.
+      recordSync(ws, { ok: true, at: now() });
+      return undefined;
+    }
+  }
+  const r = await syncOnce(git, target);
+  if (!r.warning) recordSync(ws, { ok: true, at: now() });
+  else if (r.unreachable) recordSync(ws, { ok: false, why: r.warning });
+  return r;
+}
+
+export interface Follower {
+  /** A round now (after a write), whatever the remote says; resolves when it is done. */
+  now(): Promise<SyncResult | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Starts following when `sync:` is set; `undefined` otherwise. */
+export function startFollower(ws: Workspace, config: Config, git: Git | undefined, opts: FollowOptions = {}): Follower | undefined {
+  const target = syncTargetOf(ws, config);
+  if (!target) return undefined;
+  const g = targetGit(ws, target, git);
+  const every = opts.pollMs ?? pollMs();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<SyncResult | undefined> | undefined;
+  let lastFull = Date.now();
+  let failing: string | undefined;
+
+  const round = (force: boolean): Promise<SyncResult | undefined> => {
+    // One round at a time; a forced one asked meanwhile runs right after.
+    const go = async (): Promise<SyncResult | undefined> => {
+      const full = force || Date.now() - lastFull >= target.intervalMs;
+      if (full) lastFull = Date.now();
+      let r: SyncResult | undefined;
+      try {
+        r = await pollOnce(ws, g, target, { force: full, now: opts.now });
+      } catch (e) {
+        r = { pulled: 0, pushed: 0, warning: `sync failed: ${firstLine(e)}`, unreachable: true };
+      }
+      if (r?.warning) {
+        if (failing !== r.warning) opts.onWarning?.(`sync: ${r.warning}${r.unreachable ? ' (work goes on here and is pushed when the remote is back)' : ''}`);
+        failing = r.warning;
+      } else if (failing !== undefined) {
+        opts.onWarning?.(`sync: ${target.remote} reached again`);
+        failing = undefined;
+      }
+      if (r && (r.pulled || r.pushed || r.resolved?.length)) opts.onRound?.(r);
+      opts.onResult?.(r);
+      return r;
+    };
+    const p = (running ?? Promise.resolve(undefined)).then(go, go);
+    const tracked: Promise<SyncResult | undefined> = p.finally(() => {
+      if (running === tracked) running = undefined;
+    });
+    running = tracked;
+    return p;
+  };
+
+  const tick = async () => {
+    if (stopped) return;
+    if (!running) await round(false);
+    if (!stopped) timer = setTimeout(() => void tick(), every);
+  };
+  timer = setTimeout(() => void tick(), 0);
+  return {
+    now: () => (stopped ? Promise.resolve(undefined) : round(true)),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/** Several machines on one: a bare repository and clones of one workspace, with sync set and a short lease. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { git, makeWorkspace, ok, tempDir } from './helpers.js';
+import { docsOnDisk, type DiskDoc } from './daemon-fixture.js';
+
+/** Short lease and fast polling, so takeovers and arrivals happen in seconds on a loaded machine. */
+export const LEASE_MS = 3_000;
+export const SYNC_ENV: NodeJS.ProcessEnv = { ORCHESTRA_SYNC_LEASE_MS: String(LEASE_MS), ORCHESTRA_SYNC_POLL_MS: '200' };
+
+export interface Machines {
+  remote: string;
+  /** The clones, the first one being where the workspace was made. */
+  clones: string[];
+}
+
+function identity(dir: string, name: string): void {
+  git(dir, ['config', 'user.name', name]);
+  git(dir, ['config', 'user.email', `${name.toLowerCase().replace(/\s+/g, '-')}@example.com`]);
+  git(dir, ['config', 'commit.gpgsign', 'false']);
+  git(dir, ['config', 'core.hooksPath', '/dev/null']);
+}
+
+/** A workspace with `sync:` on a bare remote, and `n` clones of it (the first is the original). */
+export async function machines(n = 3, extraConfig = ''): Promise<Machines> {
+  const remote = path.join(tempDir('orchestra-remote-'), 'team.git');
+  git(path.dirname(remote), ['init', '-q', '--bare', '-b', 'main', remote]);
+  const a = await makeWorkspace({ workers: 'worker-b,worker-c' });
+  const file = path.join(a, 'orchestra.yaml');
+  const text = readFileSync(file, 'utf8').replace(/\nfaq:\n(?:[ \t]+.*\n|\s*\n)*/, '\n');
+  writeFileSync(file, `${text.trimEnd()}\nfaq:\n  - match: "framework"\n    answer: "Use vitest."\nsync:\n  remote: origin\n  branch: main\n  interval: 2s\n${extraConfig}`);
+  git(a, ['commit', '-q', '-m', 'sync config', '--', 'orchestra.yaml']);
+  git(a, ['remote', 'add', 'origin', remote]);
+  git(a, ['push', '-q', '-u', 'origin', 'main']);
+  const clones = [a];
+  for (let i = 1; i < n; i++) {
+    const dir = path.join(tempDir('orchestra-clone-'), 'repo');
+    git(path.dirname(dir), ['clone', '-q', remote, dir]);
+    identity(dir, `Clone ${i}`);
+    clones.push(dir);
+  }
+  return { remote, clones };
+}
+
+/** One `orchestra sync` round in `dir` (what a person runs to catch up). */
+export async function syncNow(dir: string): Promise<string> {
+  return ok(dir, ['sync'], { env: SYNC_ENV });
+}
+
+/** Docs on the remote's main branch (read from a throwaway clone): path → frontmatter. */
+export function remoteDocs(remote: string): DiskDoc[] {
+  const dir = path.join(tempDir('orchestra-peek-'), 'peek');
+  git(path.dirname(dir), ['clone', '-q', remote, dir]);
+  return docsOnDisk(dir);
+}
+
+export function fsckClean(dir: string): void {
+  git(dir, ['fsck', '--no-progress', '--no-dangling']);
+}
