@@ -157,7 +157,7 @@ describe('notify: the daemon tells the lead', () => {
       raiseAlert(ws, { level: 'warning', kind: 'budget', key: 'brain-budget-80:test', message: 'anthropic brain: 80/100 daily calls used (80 % reached)' });
       raiseAlert(ws, { level: 'warning', kind: 'conflict', key: 'conflict:x', message: 'not a notify kind' });
 
-      await waitFor(() => hook.received.length >= 3, { message: 'three POSTs' });
+      await waitFor(() => hook.received.length >= 3, { timeoutMs: 90_000, message: 'three POSTs' });
       const byKind = Object.fromEntries(hook.received.map((e) => [e.kind, e]));
       expect(Object.keys(byKind).sort()).toEqual(['blocked', 'budget', 'escalation']);
       expect(byKind.escalation).toEqual({ id: 'escalation:esc-by-hand', kind: 'escalation', title: evil, message: 'Which region?', worker: 'worker-core', doc: 'esc-by-hand', at: expect.any(String), level: 'warning' });
@@ -245,11 +245,13 @@ describe('notify: the daemon tells the lead', () => {
     const d = await startDaemonCli(dir);
     try {
       for (let i = 0; i < 3; i++) writeDocFile(dir, 'worker-core', `hang-${i}`, escalationFm(`Hang ${i}`));
-      await waitFor(() => hook.received.length === 3, { message: 'three POSTs that will never be answered' });
+      await waitFor(() => hook.received.length >= 3, { timeoutMs: 90_000, message: 'three POSTs that will never be answered' });
+      expect(hook.received).toHaveLength(3);
       // While every send hangs, the daemon still reacts to new docs.
       const doubt = await ok(dir, ['--as', 'worker-infra', 'doubt', 'worker-infra', 'Nobody can answer this']);
       expect((await reactionOf(dir, doubt)).fm.type).toBe('escalation');
-      await waitFor(() => hook.received.length === 4, { message: 'the escalation of the doubt POSTed' });
+      await waitFor(() => hook.received.length >= 4, { timeoutMs: 90_000, message: 'the escalation of the doubt POSTed' });
+      expect(hook.received).toHaveLength(4);
       await d.waitForOutput(/notify webhook failed: timed out/);
       await d.waitForOutput(/notify command failed: timed out/);
       expect(await d.stop()).toBe(0);
