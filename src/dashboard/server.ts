@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.js';
 import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../errors.js';
 import { loadConfig } from '../store/config-file.js';
-import { Git } from '../store/git.js';
+import { Git, docsGit } from '../store/git.js';
 import type { LiveDocs } from '../store/live-docs.js';
 import type { Workspace } from '../store/workspace.js';
 import { EventHub } from './events.js';
@@ -81,7 +81,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new UsageError(`port ${requestedPort} is not a port number: use 0 to 65535`);
   const log = opts.log ?? (() => {});
   const config = opts.config ?? opts.live?.config ?? loadConfig(ws);
-  const git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
+  const git = opts.git ?? opts.live?.git ?? docsGit(ws);
   const assets = loadAssets();
   const hub = new EventHub();
   let feed: NotifyFeed | undefined;

@@ -10,7 +10,7 @@ import { crossCheck } from '../../core/validate.js';
 import { EXIT, formatProblem } from '../../errors.js';
 import { readConfig, readRawConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
-import { Git } from '../../store/git.js';
+import { Git, docsGit } from '../../store/git.js';
 import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../context.js';
 import { holderState } from '../../store/process.js';
@@ -152,7 +152,7 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
         : { name: 'prompts', ok: true, message: `${config.workers.length} prompt${config.workers.length === 1 ? '' : 's'} present` },
     );
 
-    const git = new Git(ws.root, ws.gitDir);
+    const git = docsGit(ws);
     const read = await readDocs(ws, { workers: workerNames(config), firstCommitTimes: () => git.firstCommitTimes() });
     const problems = [...read.problems, ...crossCheck(read.docs)];
     checks.push(
