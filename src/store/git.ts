@@ -26,8 +26,10 @@ const require = createRequire(import.meta.url);
  * orchestration worktree (`.orchestra/`, on its own branch) in branch mode. Callers pass and get back paths relative
  * to the workspace root either way (`.orchestra/docs/...`).
  */
-export function docsGit(ws: Pick<Workspace, 'root' | 'gitDir' | 'mode' | 'docsRepo'>): Git {
-  return ws.mode === 'branch' ? new Git(ws.root, ws.gitDir, { cwd: ws.docsRepo, prefix: `${ORCHESTRA_DIR}/` }) : new Git(ws.root, ws.gitDir);
+export function docsGit(ws: Pick<Workspace, 'root' | 'gitDir' | 'mode' | 'docsRepo' | 'docsGitDir'>): Git {
+  return ws.mode === 'branch'
+    ? new Git(ws.root, ws.gitDir, { cwd: ws.docsRepo, prefix: `${ORCHESTRA_DIR}/`, worktreeGitDir: ws.docsGitDir })
+    : new Git(ws.root, ws.gitDir);
 }
 
 export interface GitPlace {

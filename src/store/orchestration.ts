@@ -10,6 +10,7 @@ import { branchNameProblem, BRANCH_HINT } from '../core/refname.js';
 import { CONFIG_FILE, DEFAULT_ORCHESTRATION_BRANCH } from '../core/workers.js';
 import { GitFailure, NotFoundError, Refusal, UsageError } from '../errors.js';
 import { execGitSync, oneLine } from './git/exec.js';
+import { explainCommitFailure } from './git/commit.js';
 import { declaresBranchMode, mountedGitDir, ORCHESTRA_DIR, workspaceAt, type Workspace } from './workspace.js';
 
 /** The ignore rule that keeps the mounted worktree out of the main checkout. */
@@ -95,7 +96,12 @@ export function mountOrchestration(ws: Workspace, branch: string, opts: { create
     how = 'tracking';
   } else if (opts.create) {
     const tree = git(ws.root, ['mktree']).trim();
-    const commit = git(ws.root, ['commit-tree', '-m', opts.message ?? `orchestra: the orchestration branch ${branch}`, '--end-of-options', tree]).trim();
+    let commit: string;
+    try {
+      commit = git(ws.root, ['commit-tree', '-m', opts.message ?? `orchestra: the orchestration branch ${branch}`, '--end-of-options', tree]).trim();
+    } catch (e) {
+      throw explainCommitFailure(e);
+    }
     // An empty old value: the ref must not exist yet (two inits at once cannot both make it).
     git(ws.root, ['update-ref', '--end-of-options', `refs/heads/${branch}`, commit, '']);
     how = 'created';

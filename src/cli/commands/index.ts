@@ -27,5 +27,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['prompt'], load: async () => (await import('./prompt.js')).registerPromptCommand },
   { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
   { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
+  { names: ['attach'], load: async () => (await import('./attach.js')).registerAttachCommand },
+  { names: ['migrate'], load: async () => (await import('./migrate.js')).registerMigrateCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
 ];
