@@ -117,7 +117,7 @@ export class PeriodicWork {
     if (!cfg || this.ctx.stopping || this.syncing) return;
     this.syncing = (async () => {
       try {
-        const r = await syncOnce(this.ctx.git, cfg);
+        const r = await syncOnce(this.ctx.git, { ...cfg, branch: this.ctx.git.ownBranch() ?? cfg.branch });
         if (r.warning) this.ctx.emit({ kind: 'warning', message: `sync: ${r.warning}` });
         if (r.pulled || r.pushed) this.ctx.emit({ kind: 'sync', pulled: r.pulled, pushed: r.pushed, message: `${r.pulled} commit${r.pulled === 1 ? '' : 's'} pulled${r.pushed ? ', pushed' : ''}` });
         if (r.pulled && !this.ctx.stopping) this.rescan('after pull');

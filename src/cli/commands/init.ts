@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchemas, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
@@ -109,6 +109,17 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
   for (const name of names) mkdirSync(path.join(ws.docsDir, name), { recursive: true });
   mkdirSync(ws.stateDir, { recursive: true });
   const git = docsGit(ws);
+  // A repair that puts back what HEAD already has (a deleted or damaged file) only writes it: there is nothing to commit.
+  if (kept) {
+    for (const [rel, text] of [...files]) {
+      const repo = rel === CONFIG_FILE || rel === ROOT_GITIGNORE ? git.code : git;
+      const head = await repo.exec(['show', `HEAD:${repo.toGit(rel)}`]).catch(() => undefined);
+      if (head !== text) continue;
+      mkdirSync(path.dirname(path.join(ws.root, rel)), { recursive: true });
+      writeFileSync(path.join(ws.root, rel), text);
+      files.splice(files.findIndex(([p]) => p === rel), 1);
+    }
+  }
   const subject = kept ? `orchestra: init lead: repair the workspace (${files.length} files)` : `orchestra: init lead: set up ${workers.length} workers`;
   if (!branch) {
     if (!files.length) return { ws, workers: names, files: [], commit: '', createdRepo };
