@@ -121,6 +121,8 @@ describe('orchestra demo --dir', () => {
     }
     expect(git(dir, ['show', 'worker/core:package.json'])).toContain('"bench"');
     expect(git(dir, ['show', 'worker/infra:package.json'])).toContain('"test"');
+    // Workers branch off the code's main, never off the orchestration branch.
+    for (const b of ['worker/core', 'worker/infra', 'worker/nlp', 'worker/ui']) expect(() => git(dir, ['merge-base', 'orchestra', b])).toThrow();
     // Branch mode (the demo's, init's default): the code's main branch got the team's config and nothing else.
     expect(git(dir, ['log', '--format=%s', 'main']).trim().split('\n').filter((l) => l.startsWith('orchestra:'))).toEqual(['orchestra: init lead: the team (4 workers) in orchestra.yaml']);
   });
