@@ -5,7 +5,7 @@
  * attaches; an inline workspace migrates losing nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, gitdir, makeWorkspace, ogit, ok, okJson, run, tempDir, waitFor } from './helpers.js';
 import { configure, isCommitted, porcelain, reactionOf, reactionsTo, startDaemonCli } from './daemon-fixture.js';
@@ -137,6 +137,27 @@ describe('branch mode', () => {
     expect(git(dir, ['log', '-1', '--format=%s', 'orchestra']).trim()).toBe(`orchestra: start worker-core: ${fromMain}`);
     expect(orchestraSubjects(dir, 'feature/y')).toEqual(['orchestra: init lead: the team (2 workers) in orchestra.yaml']);
     expect(git(wt, ['status', '--porcelain']).trim()).toBe('');
+  }, 60_000);
+
+  it("launch makes the worker's worktree off the code's branch; the worker's commands there use the one .orchestra/", async () => {
+    const dir = await makeWorkspace({ mode: 'branch', workers: 'worker-core' });
+    const order = await ok(dir, ['order', 'worker-core', 'Work in the worktree']);
+    const wt = path.join(tempDir(), 'wt-core');
+    const r = await run(dir, ['launch', 'worker-core', '--worktree', wt, '--no-start']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(git(wt, ['rev-parse', 'HEAD']).trim()).toBe(git(dir, ['rev-parse', 'main']).trim());
+    expect(existsSync(path.join(wt, '.orchestra'))).toBe(false);
+    await ok(wt, ['--as', 'worker-core', 'start', order]);
+    mkdirSync(path.join(wt, 'src/core'), { recursive: true });
+    writeFileSync(path.join(wt, 'src/core/work.ts'), 'export const done = true;\n');
+    git(wt, ['add', 'src/core/work.ts']);
+    git(wt, ['commit', '-q', '-m', 'the work']);
+    await ok(wt, ['--as', 'worker-core', 'report', order]);
+    expect((await okJson(dir, ['show', order])).state).toBe('completed');
+    // The worker's branch holds its work and no orchestra commit; the orchestration branch holds the docs.
+    expect(git(dir, ['log', '--format=%s', 'main..worker-core']).trim()).toBe('the work');
+    expect(git(dir, ['log', '-1', '--format=%s', 'orchestra']).trim()).toBe('orchestra: report worker-core: Done: Work in the worktree');
+    expect(await okJson(dir, ['conflicts'])).toEqual([]);
   }, 60_000);
 
   it('init --inline keeps the docs on the checked-out branch, as in 0.1', async () => {
