@@ -219,6 +219,14 @@ describe('branch mode', () => {
     expect(doctor.stdout).toMatch(/storage +\.orchestra\/ is not the orchestration worktree \(branch orchestra\) → fix: `orchestra attach`/);
     expect(await ok(dir, ['attach'])).toMatch(/attached \.orchestra\/ to the orchestration branch orchestra/);
     expect((await okJson(dir, ['list'])).map((d: { id: string }) => d.id)).toEqual([id]);
+    // A detached HEAD in .orchestra/: no commit lands anywhere but the orchestration branch, and doctor says so.
+    git(dir, ['-C', '.orchestra', 'checkout', '-q', '--detach']);
+    const refused = await run(dir, ['order', 'worker-core', 'Nowhere to go']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/no branch checked out \(a detached HEAD\): orchestra commits only on the orchestration branch/);
+    expect((await run(dir, ['doctor'])).stdout).toMatch(/storage +\.orchestra\/ has a detached HEAD checked out, not the orchestration branch orchestra → fix: `git -C \.orchestra checkout orchestra`/);
+    git(dir, ['-C', '.orchestra', 'checkout', '-q', 'orchestra']);
+    expect((await okJson(dir, ['list'])).map((d: { id: string }) => d.id)).toEqual([id]);
     // A deleted prompt and schema are put back as HEAD has them (nothing to commit); a missing .gitignore is committed.
     rmSync(path.join(dir, '.orchestra/prompts/worker-core.md'));
     rmSync(path.join(dir, '.orchestra/orchestra.schema.json'));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { SimpleGit } from 'simple-git';
 import { acquireLock } from './lock.js';
+import { Refusal } from '../errors.js';
 import { ORCHESTRA_DIR, type Workspace } from './workspace.js';
 import { GIT_CONFIG, execGit, execGitSync } from './git/exec.js';
 import { addIntent, commitKnown, explainCommitFailure, hasHead, unstage, type CommitRequest } from './git/commit.js';
@@ -194,6 +195,9 @@ export class Git {
    * decide what to unstage).
    */
   async commitStaged(req: CommitRequest): Promise<string> {
+    if (this.onOwnBranch && this.worktreeGitDir && !this.ownBranch()) {
+      throw new Refusal(`${this.cwd} has no branch checked out (a detached HEAD): orchestra commits only on the orchestration branch; check it out there again (\`orchestra doctor\` names it)`);
+    }
     const { commit, present } = await commitKnown(this, req);
     this.noteCommitted(present);
     return commit;

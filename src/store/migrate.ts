@@ -17,7 +17,7 @@ import { setFrontmatterKey } from './frontmatter.js';
 import { docsGit, messageOf } from './git.js';
 import { cleanEnv, oneLine } from './git/exec.js';
 import { explainCommitFailure } from './git/commit.js';
-import { checkedBranch, findBranch, IGNORE_RULE, mountOrchestration } from './orchestration.js';
+import { checkedBranch, findBranch, mountOrchestration, rootIgnoreText } from './orchestration.js';
 import { ORCHESTRA_DIR, workspaceAt, type Workspace } from './workspace.js';
 
 export interface Migrated {
@@ -97,10 +97,8 @@ export async function migrateToBranch(ws: Workspace, branch: string): Promise<Mi
     let codeCommit: string;
     try {
       writeFileSync(ws.configPath, `${configBefore.trimEnd()}\n${orchestrationBlock(branch)}`);
-      const ignore = ignoreBefore ?? '';
-      if (!ignore.split('\n').some((l) => [IGNORE_RULE, '/.orchestra', '.orchestra/', '.orchestra'].includes(l.trim()))) {
-        writeFileSync(ignorePath, `${ignore}${ignore && !ignore.endsWith('\n') ? '\n' : ''}# orchestra: the orchestration worktree (branch mode: see orchestration in orchestra.yaml)\n${IGNORE_RULE}\n`);
-      }
+      const ignore = rootIgnoreText(ws.root);
+      if (ignore !== undefined) writeFileSync(ignorePath, ignore);
       codeCommit = await git.commitPaths({
         paths: [ORCHESTRA_DIR, CONFIG_FILE, '.gitignore'],
         subject: `orchestra: migrate lead: docs moved to branch ${branch}`,

@@ -140,6 +140,14 @@ function withMountFree(mountPath: string, add: () => void): void {
   rmSync(aside, { recursive: true, force: true });
 }
 
+/** The root `.gitignore` with the mount's rule added, or undefined when it has one already (init and migrate commit it). */
+export function rootIgnoreText(root: string): string | undefined {
+  const abs = path.join(root, '.gitignore');
+  const before = existsSync(abs) ? readFileSync(abs, 'utf8') : '';
+  if (before.split('\n').some((l) => [IGNORE_RULE, `/${ORCHESTRA_DIR}`, `${ORCHESTRA_DIR}/`, ORCHESTRA_DIR].includes(l.trim()))) return undefined;
+  return `${before}${before && !before.endsWith('\n') ? '\n' : ''}# orchestra: the orchestration worktree (branch mode: see orchestration in orchestra.yaml)\n${IGNORE_RULE}\n`;
+}
+
 /** Makes sure the main checkout ignores `.orchestra/`: the committed .gitignore usually does; else `.git/info/exclude`. */
 export function ensureIgnored(ws: Workspace): boolean {
   if (succeeds(ws.root, ['check-ignore', '-q', '--', `${ORCHESTRA_DIR}/`])) return false;

@@ -8,7 +8,7 @@ import { SEED_WORKERS, SCHEMA_PATH, configTemplate, promptTemplate, type WorkerS
 import { formatProblem, Refusal, UsageError } from '../../errors.js';
 import { readConfig } from '../../store/config-file.js';
 import { Git, docsGit } from '../../store/git.js';
-import { checkedBranch, configuredBranch, IGNORE_RULE, mountOrchestration, type Mounted } from '../../store/orchestration.js';
+import { checkedBranch, configuredBranch, mountOrchestration, rootIgnoreText, type Mounted } from '../../store/orchestration.js';
 import { commitFiles } from '../../store/write.js';
 import { findGitRoot, mountedGitDir, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../context.js';
@@ -131,7 +131,7 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
   // Branch mode: the config and the ignore rule are the code's (committed where the user stands), the rest is
   // committed on the orchestration branch.
   const code = files.filter(([p]) => p === CONFIG_FILE);
-  const ignore = rootIgnoreText(ws);
+  const ignore = rootIgnoreText(ws.root);
   if (ignore !== undefined) code.push([ROOT_GITIGNORE, ignore]);
   const own = files.filter(([p]) => p !== CONFIG_FILE);
   const commit = own.length ? await commitFiles(ws, git, own.map(([p, text]) => ({ path: p, text })), { subject, doc: 'init', actor: 'lead' }) : '';
@@ -147,14 +147,6 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
 }
 
 const ROOT_GITIGNORE = '.gitignore';
-
-/** The root .gitignore with the orchestration worktree's rule added, or undefined when it already has it. */
-function rootIgnoreText(ws: Workspace): string | undefined {
-  const abs = path.join(ws.root, ROOT_GITIGNORE);
-  const before = existsSync(abs) ? readFileSync(abs, 'utf8') : '';
-  if (before.split('\n').some((l) => [IGNORE_RULE, '/.orchestra', '.orchestra/', '.orchestra'].includes(l.trim()))) return undefined;
-  return `${before}${before && !before.endsWith('\n') ? '\n' : ''}# orchestra: the orchestration worktree (branch mode: see orchestration in orchestra.yaml)\n${IGNORE_RULE}\n`;
-}
 
 function currentBranch(git: Git): string {
   try {
