@@ -29,13 +29,33 @@ export function cli(cwd, args, extraEnv = {}) {
  * A workspace with `n` generated docs (a realistic mix: orders, reports, doubts, answers), committed in one
  * commit. `archived` more docs go to .orchestra/archive/.
  */
-export function generateWorkspace(n, { archived = 0, workers = ['worker-core', 'worker-infra', 'worker-nlp', 'worker-ui'] } = {}) {
+export function generateWorkspace(n, { archived = 0, workers = ['worker-core', 'worker-infra', 'worker-nlp', 'worker-ui'], mode = 'inline', code = 0 } = {}) {
   const dir = tmp();
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['config', 'user.name', 'Bench']);
   git(dir, ['config', 'user.email', 'bench@example.com']);
   git(dir, ['config', 'commit.gpgsign', 'false']);
-  cli(dir, ['init', '--workers', workers.join(',')]);
+  // The code of the project (`code` source files), committed on main before orchestra arrives.
+  if (code) {
+    for (let i = 0; i < code; i++) {
+      const folder = path.join(dir, 'src', `m${i % 50}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, `f${i}.ts`), `export const v${i} = ${i};\n`);
+    }
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', `bench: ${code} source files`]);
+  }
+  const workerList = ['--workers', workers.join(',')];
+  if (mode === 'branch') cli(dir, ['init', ...workerList]);
+  else {
+    // A tree from before branch mode (`run.mjs --against`) knows no --inline: its init is inline already.
+    try {
+      cli(dir, ['init', '--inline', ...workerList]);
+    } catch (e) {
+      if (!/unknown option '--inline'/.test(String(e))) throw e;
+      cli(dir, ['init', ...workerList]);
+    }
+  }
   const start = Date.parse('2026-01-01T00:00:00Z');
   const iso = (i) => new Date(start + i * 60_000).toISOString().replace(/\.000Z$/, 'Z');
   const stampOf = (i) => iso(i).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -67,8 +87,10 @@ export function generateWorkspace(n, { archived = 0, workers = ['worker-core', '
   };
   for (let i = 0; i < archived; i++) write(path.join(dir, '.orchestra', 'archive'), i);
   for (let i = archived; i < archived + n; i++) write(path.join(dir, '.orchestra', 'docs'), i);
-  git(dir, ['add', '-A']);
-  git(dir, ['commit', '-q', '-m', `bench: ${n} docs`]);
+  // Branch mode commits the docs in the orchestration worktree, on its own branch.
+  const repo = mode === 'branch' ? path.join(dir, '.orchestra') : dir;
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', `bench: ${n} docs`]);
   return dir;
 }
 

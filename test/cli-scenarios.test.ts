@@ -1,19 +1,21 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTemp, git, makeWorkspace, ok, okJson, run, subjects, trailersOf } from './helpers.js';
+import { porcelain } from './daemon-fixture.js';
+import { cleanupTemp, git, makeWorkspace, MODES, ogit, ok, okJson, run, subjects, trailersOf } from './helpers.js';
 
 afterAll(cleanupTemp);
 
 /** The commit that added a doc: its subject and trailers. */
 function commitOf(dir: string, docPath: string) {
-  const subject = git(dir, ['log', '--diff-filter=A', '--format=%s', '--', docPath]).trim();
+  const subject = ogit(dir, ['log', '--diff-filter=A', '--format=%s', '--', docPath]).trim();
   return { subject, trailers: trailersOf(dir, docPath) };
 }
 
+describe.each(MODES)('%s mode', (mode) => {
 describe("the seed's scenario A: two independent workers in parallel", () => {
   it('orders, starts, reports: each action is a file plus a commit with the documented message and trailers', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const core = await ok(dir, ['order', 'worker-core', 'Optimize propagation', '--priority', 'high', '--body', 'Done when p99 < 5 ms']);
     const infra = await ok(dir, ['order', 'worker-infra', 'Create tests']);
     expect(core).toMatch(/^\d{8}-\d{6}-order-optimize-propagation-[a-z0-9]{4}$/);
@@ -37,10 +39,10 @@ describe("the seed's scenario A: two independent workers in parallel", () => {
     const report = await okJson(dir, ['show', rCore]);
     expect(report).toMatchObject({ type: 'report', from: 'worker-core', to: 'daemon', re: core, outcome: 'completed' });
     // the report and the order's status change are one commit
-    const files = git(dir, ['show', '--name-only', '--format=', 'HEAD']).trim().split('\n').sort();
+    const files = ogit(dir, ['show', '--name-only', '--format=', 'HEAD']).trim().split('\n').sort();
     expect(files).toEqual([coreDoc.path, report.path].sort());
     expect(readFileSync(path.join(dir, coreDoc.path), 'utf8')).toMatch(/^status: completed$/m);
-    expect(git(dir, ['log', '-1', '--format=%an %s%n%(trailers:only)']).trim()).toBe(
+    expect(ogit(dir, ['log', '-1', '--format=%an %s%n%(trailers:only)']).trim()).toBe(
       `worker-core orchestra: report worker-core: Done: Optimize propagation\nOrchestra-Doc: ${rCore}\nOrchestra-Actor: worker-core`,
     );
     expect((await okJson(dir, ['list', '--type', 'order', '--state', 'completed'])).length).toBe(2);
@@ -56,13 +58,13 @@ describe("the seed's scenario A: two independent workers in parallel", () => {
       'lead order worker-infra',
       'lead order worker-core',
     ]);
-    expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
+    expect(porcelain(dir)).toBe('');
   });
 });
 
 describe("the seed's scenario B: worker-nlp depends on worker-core", () => {
   it("shows nlp's order waiting on core until core's earlier order is completed, then ready", async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const core = await ok(dir, ['order', 'worker-core', 'Refactor nucleo.py to numpy']);
     const nlp = await ok(dir, ['order', 'worker-nlp', 'Integrate NLP with the numpy core']);
 
@@ -98,7 +100,7 @@ describe("the seed's scenario B: worker-nlp depends on worker-core", () => {
 
 describe('doubts and answers through the CLI', () => {
   it('a doubt links to the order in progress; the lead answers; the answer is unread until the worker reports', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const order = await ok(dir, ['order', 'worker-infra', 'Create tests']);
     await ok(dir, ['--as', 'worker-infra', 'start', order]);
     const doubt = await ok(dir, ['--as', 'worker-infra', 'doubt', 'worker-infra', '¿Qué framework usar para tests?', '--body', 'pytest or vitest?']);
@@ -115,7 +117,7 @@ describe('doubts and answers through the CLI', () => {
 
 describe('blocked, then started again', () => {
   it('a blocked report blocks the order until it is started again; a hand-written blocked report too', async () => {
-    const dir = await makeWorkspace({ workers: 'worker-core' });
+    const dir = await makeWorkspace({ mode, workers: 'worker-core' });
     const order = await ok(dir, ['order', 'worker-core', 'Wire the parser']);
     await ok(dir, ['--as', 'worker-core', 'start', order]);
     const blocked = await ok(dir, ['--as', 'worker-core', 'report', order, '--blocked', '--body', 'no grammar yet']);
@@ -131,4 +133,5 @@ describe('blocked, then started again', () => {
     writeFileSync(hand, `---\ntype: report\ntitle: Stuck again\nre: ${order}\noutcome: blocked\n---\n`);
     expect((await okJson(dir, ['show', order])).state).toBe('blocked');
   });
+});
 });

@@ -35,7 +35,8 @@ export function commitAll(dir: string, message: string, files: string[]): string
 
 export async function makeTeam(extraYaml = ''): Promise<Team> {
   const root = gitdir();
-  await ok(root, ['init', '--workers', 'worker-core,worker-infra,worker-ui']);
+  // Inline: these tests commit docs on the workers' code branches on purpose, to show they are never a conflict.
+  await ok(root, ['init', '--inline', '--workers', 'worker-core,worker-infra,worker-ui']);
   write(root, 'orchestra.yaml', TEAM_YAML + extraYaml);
   write(root, 'src/core/a.ts', 'export const a = 1;\n');
   write(root, 'src/shared/util.ts', 'export const util = 1;\n');

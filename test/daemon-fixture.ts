@@ -1,7 +1,7 @@
 /** Shared by the daemon's tests: start the real daemon, and read what is on disk and in git. */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { git, spawnCli, waitFor, type LongRunning } from './helpers.js';
+import { docsRepo, git, ogit, spawnCli, waitFor, type LongRunning } from './helpers.js';
 
 export interface DiskDoc {
   id: string;
@@ -59,19 +59,24 @@ export async function reactionOf(dir: string, id: string, timeoutMs = 30_000): P
   return list[0];
 }
 
-/** `git status --porcelain` of the working tree (the state folder is git-ignored). */
+/**
+ * `git status --porcelain` of the working tree (the state folder is git-ignored), and in branch mode of the
+ * orchestration worktree too (the main checkout ignores it).
+ */
 export function porcelain(dir: string): string {
-  return git(dir, ['status', '--porcelain', '--untracked-files=all']).trim();
+  const main = git(dir, ['status', '--porcelain', '--untracked-files=all']).trim();
+  if (docsRepo(dir) === dir) return main;
+  return [main, ogit(dir, ['status', '--porcelain', '--untracked-files=all']).trim()].filter(Boolean).join('\n');
 }
 
-/** True once `file` is committed (tracked and equal to HEAD). */
+/** True once `file` is committed (tracked and equal to HEAD) where orchestra commits. */
 export function isCommitted(dir: string, file: string): boolean {
   try {
-    git(dir, ['ls-files', '--error-unmatch', '--', file]);
+    ogit(dir, ['ls-files', '--error-unmatch', '--', file]);
   } catch {
     return false;
   }
-  return git(dir, ['status', '--porcelain', '--', file]).trim() === '';
+  return ogit(dir, ['status', '--porcelain', '--', file]).trim() === '';
 }
 
 export function alertsOf(dir: string): { kind: string; message: string; doc?: string; key?: string }[] {

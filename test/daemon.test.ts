@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTemp, git, makeWorkspace, ok, okJson, run, trailersOf, waitFor } from './helpers.js';
+import { cleanupTemp, git, makeWorkspace, MODES, ogit, ok, okJson, run, trailersOf, waitFor } from './helpers.js';
 import { alertsOf, configure, docsOnDisk, isCommitted, porcelain, reactionOf, reactionsTo, startDaemonCli } from './daemon-fixture.js';
 
 afterAll(cleanupTemp);
@@ -14,9 +14,10 @@ const FAQ = `faq:
   - match: "test framework|pytest|vitest"
     answer: "Use vitest, as the rest of the project does."`;
 
+describe.each(MODES)('%s mode', (mode) => {
 describe('orchestra daemon: the decision table, end to end', () => {
   it("scenario C: a doubt matching faq is answered; one with no match is escalated to the lead", async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     configure(dir, FAQ);
     const d = await startDaemonCli(dir);
     try {
@@ -34,7 +35,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
       const esc = await reactionOf(dir, q2);
       expect(esc.fm).toMatchObject({ type: 'escalation', from: 'daemon', to: 'lead', re: q2 });
       await waitFor(() => isCommitted(dir, esc.path), { message: 'the escalation committed' });
-      expect(git(dir, ['log', '-1', '--format=%an', '--', esc.path]).trim()).toBe('daemon');
+      expect(ogit(dir, ['log', '-1', '--format=%an', '--', esc.path]).trim()).toBe('daemon');
       expect(porcelain(dir)).toBe('');
     } finally {
       expect(await d.stop()).toBe(0);
@@ -42,7 +43,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
   });
 
   it('scenario A: two independent workers; a report with work left gets nothing, the last one escalates "worker idle"', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const d = await startDaemonCli(dir);
     try {
       const core = await ok(dir, ['order', 'worker-core', 'Optimize propagation']);
@@ -67,7 +68,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
   });
 
   it("scenario B: worker-nlp's order waits on worker-core's; core's report makes it ready and the daemon says so", async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const d = await startDaemonCli(dir);
     try {
       const core = await ok(dir, ['order', 'worker-core', 'Refactor nucleo.py to numpy']);
@@ -84,7 +85,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
   });
 
   it('a blocked report is escalated to the lead, high priority', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const d = await startDaemonCli(dir);
     try {
       const order = await ok(dir, ['order', 'worker-core', 'Migrate the database']);
@@ -100,7 +101,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
   });
 
   it('hand-written files not committed yet are committed first, as their authors, then handled', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     configure(dir, FAQ);
     git(dir, ['commit', '-q', '--allow-empty', '-m', 'base']);
     // The person's own unrelated work, staged and unstaged: never swept into the daemon's commits.
@@ -115,7 +116,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
       writeFileSync(orderFile, orderText);
       await waitFor(() => isCommitted(dir, '.orchestra/docs/worker-core/hand-order-1.md'), { message: 'the hand-written order committed' });
       expect(trailersOf(dir, '.orchestra/docs/worker-core/hand-order-1.md')).toEqual({ 'Orchestra-Doc': 'hand-order-1', 'Orchestra-Actor': 'lead' });
-      expect(git(dir, ['log', '-1', '--format=%an', '--', orderFile]).trim()).toBe('Test Lead');
+      expect(ogit(dir, ['log', '-1', '--format=%an', '--', orderFile]).trim()).toBe('Test Lead');
       // Read normalised, never rewritten on disk.
       expect(await okJson(dir, ['show', 'hand-order-1'])).toMatchObject({ type: 'order', priority: 'high', to: 'worker-core', from: 'lead' });
       expect(readFileSync(orderFile, 'utf8')).toBe(orderText);
@@ -127,7 +128,7 @@ describe('orchestra daemon: the decision table, end to end', () => {
       const answer = await reactionOf(dir, 'hand-doubt-1');
       expect(answer.fm.type).toBe('answer');
       await waitFor(() => isCommitted(dir, answer.path), { message: 'answer committed' });
-      expect(git(dir, ['log', '-1', '--diff-filter=A', '--format=%an', '--', doubtFile]).trim()).toBe('worker-infra');
+      expect(ogit(dir, ['log', '-1', '--diff-filter=A', '--format=%an', '--', doubtFile]).trim()).toBe('worker-infra');
       // Both triggers handled: the doubt got its answer, the order (handled before it) got nothing.
       expect(reactionsTo(dir, 'hand-order-1')).toEqual([]);
       expect(docsOnDisk(dir).filter((x) => x.fm.from === 'daemon').map((x) => x.fm.re)).toEqual(['hand-doubt-1']);
@@ -142,8 +143,8 @@ describe('orchestra daemon: the decision table, end to end', () => {
 
 describe('orchestra daemon: exactly once, one per workspace, clean stop', () => {
   it('the first start adopts existing docs; --catch-up handles them; later docs are handled by --once', async () => {
-    const adopt = await makeWorkspace();
-    const catchUp = await makeWorkspace();
+    const adopt = await makeWorkspace({ mode });
+    const catchUp = await makeWorkspace({ mode });
     const qa = await ok(adopt, ['--as', 'worker-infra', 'doubt', 'worker-infra', 'An old question']);
     const qc = await ok(catchUp, ['--as', 'worker-infra', 'doubt', 'worker-infra', 'An old question']);
     const r1 = await run(adopt, ['daemon', '--once']);
@@ -165,7 +166,7 @@ describe('orchestra daemon: exactly once, one per workspace, clean stop', () => 
   });
 
   it('one daemon per workspace: a second is refused; a stale lock is taken over; SIGINT exits 0 and frees the lock', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const pidFile = path.join(dir, '.orchestra/state/daemon.pid');
     mkdirSync(path.dirname(pidFile), { recursive: true });
     // A lock left by a daemon that died (pid that cannot be alive).
@@ -183,7 +184,7 @@ describe('orchestra daemon: exactly once, one per workspace, clean stop', () => 
   });
 
   it('--brain anthropic without a key says clearly why it cannot start', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const r = await run(dir, ['daemon', '--brain', 'anthropic', '--once']);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -193,7 +194,7 @@ describe('orchestra daemon: exactly once, one per workspace, clean stop', () => 
   });
 
   it('writes a JSON line per event to .orchestra/state/logs/daemon.jsonl', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     expect((await run(dir, ['daemon', '--once'])).exitCode).toBe(0);
     const q = await ok(dir, ['--as', 'worker-core', 'doubt', 'worker-core', 'Which database?']);
     expect((await run(dir, ['daemon', '--once'])).exitCode).toBe(0);
@@ -206,4 +207,5 @@ describe('orchestra daemon: exactly once, one per workspace, clean stop', () => 
     expect(alertsOf(dir)).toEqual([]);
     expect(docsOnDisk(dir).length).toBe(2);
   });
+});
 });

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTemp, git, okJson, ok, run, spawnCli, tempDir } from './helpers.js';
+import { porcelain } from './daemon-fixture.js';
+import { cleanupTemp, git, ogit, okJson, ok, run, spawnCli, tempDir } from './helpers.js';
 
 afterAll(cleanupTemp);
 
@@ -97,7 +98,7 @@ describe('orchestra demo --dir', () => {
   });
 
   it('scenario B: nlp started its order only after core reported completion', () => {
-    const log = git(dir, ['log', '--reverse', '--format=%s']).trim().split('\n');
+    const log = ogit(dir, ['log', '--reverse', '--format=%s']).trim().split('\n');
     const nlp = byTitle('order', 'Integrate NLP with the new core');
     const coreDone = log.indexOf('orchestra: report worker-core: Done: Optimize propagation');
     const nlpStart = log.indexOf(`orchestra: start worker-nlp: ${nlp.id}`);
@@ -107,9 +108,9 @@ describe('orchestra demo --dir', () => {
   });
 
   it('every doc is committed under its actor\'s identity; worker commits carry their trailers', () => {
-    expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
+    expect(porcelain(dir)).toBe('');
     for (const d of docs) {
-      const out = git(dir, ['log', '--diff-filter=A', '--format=%an%n%(trailers:key=Orchestra-Actor,valueonly)', '--', d.path]).trim().split('\n');
+      const out = ogit(dir, ['log', '--diff-filter=A', '--format=%an%n%(trailers:key=Orchestra-Actor,valueonly)', '--', d.path]).trim().split('\n');
       const actor = d.type === 'order' || (d.type === 'answer' && d.from === 'lead') ? 'lead' : d.from;
       expect(out[1], d.path).toBe(actor);
       if (actor !== 'lead') expect(out[0], d.path).toBe(actor);
@@ -120,6 +121,10 @@ describe('orchestra demo --dir', () => {
     }
     expect(git(dir, ['show', 'worker/core:package.json'])).toContain('"bench"');
     expect(git(dir, ['show', 'worker/infra:package.json'])).toContain('"test"');
+    // Workers branch off the code's main, never off the orchestration branch.
+    for (const b of ['worker/core', 'worker/infra', 'worker/nlp', 'worker/ui']) expect(() => git(dir, ['merge-base', 'orchestra', b])).toThrow();
+    // Branch mode (the demo's, init's default): the code's main branch got the team's config and nothing else.
+    expect(git(dir, ['log', '--format=%s', 'main']).trim().split('\n').filter((l) => l.startsWith('orchestra:'))).toEqual(['orchestra: init lead: the team (4 workers) in orchestra.yaml']);
   });
 
   it('the conflict is detected by `orchestra conflicts`, and the metrics are as the script implies', async () => {
@@ -137,7 +142,7 @@ describe('orchestra demo --dir', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/already exists.*pick another --dir/);
     expect(git(dir, ['rev-parse', 'HEAD']).trim()).toBe(head);
-    expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
+    expect(porcelain(dir)).toBe('');
   });
 });
 

@@ -18,7 +18,7 @@ interface Check {
   fix?: string;
 }
 
-const ALL = ['node', 'git', 'identity', 'config', 'dependencies', 'prompts', 'docs', 'state', 'ignore', 'daemon', 'brain'];
+const ALL = ['node', 'git', 'identity', 'config', 'dependencies', 'storage', 'prompts', 'docs', 'state', 'ignore', 'daemon', 'brain'];
 
 async function doctor(dir: string, env: NodeJS.ProcessEnv = {}): Promise<{ exitCode: number; checks: Check[]; ok: boolean; stdout: string }> {
   const r = await run(dir, ['doctor', '--json'], { env });

@@ -41,7 +41,7 @@ function hookedRepo(dir = tempDir('orchestra-hooked-')): { dir: string; mark: st
 describe("orchestra's commits with the user's hooks installed", () => {
   it('order, start, report and the daemon reaction all commit unprefixed; orchestra log shows them; no hook ran', async () => {
     const { dir, mark } = hookedRepo();
-    await ok(dir, ['init', '--workers', 'worker-core']);
+    await ok(dir, ['init', '--inline', '--workers', 'worker-core']);
     const d = await startDaemonCli(dir);
     try {
       const order = await ok(dir, ['order', 'worker-core', 'Optimize propagation']);
@@ -68,7 +68,7 @@ describe("orchestra's commits with the user's hooks installed", () => {
     const remote = tempDir('orchestra-remote-');
     git(remote, ['init', '-q', '--bare', '-b', 'main']);
     const { dir } = hookedRepo();
-    await ok(dir, ['init', '--workers', 'worker-core']);
+    await ok(dir, ['init', '--inline', '--workers', 'worker-core']);
     git(dir, ['remote', 'add', 'origin', remote]);
     git(dir, ['push', '-q', '-u', 'origin', 'main']);
     // An orchestra commit whose subject some other tool's hook prefixed (as an older orchestra let happen).
@@ -101,7 +101,7 @@ describe("orchestra's commits with the user's hooks installed", () => {
     const remote = tempDir('orchestra-remote-');
     git(remote, ['init', '-q', '--bare', '-b', 'main']);
     const { dir, mark } = hookedRepo();
-    await ok(dir, ['init', '--workers', 'worker-core']);
+    await ok(dir, ['init', '--inline', '--workers', 'worker-core']);
     git(dir, ['remote', 'add', 'origin', remote]);
     git(dir, ['push', '-q', '-u', 'origin', 'main']);
     const other = gitdir(tempDir('orchestra-clone-'));

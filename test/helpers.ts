@@ -81,11 +81,40 @@ export async function okJson<T = any>(cwd: string, args: string[], opts: { env?:
   return JSON.parse(await ok(cwd, [...args, '--json'], opts)) as T;
 }
 
-/** A fresh repository made a workspace by `orchestra init` (the seed's four workers unless `workers`). */
-export async function makeWorkspace(opts: { workers?: string } = {}): Promise<string> {
+/** The two storage modes (DESIGN.md "Files"): scenario tests run in both (`describe.each(MODES)`). */
+export type Mode = 'branch' | 'inline';
+export const MODES: Mode[] = ['branch', 'inline'];
+
+/**
+ * A fresh repository made a workspace by `orchestra init` (the seed's four workers unless `workers`). Inline mode
+ * unless `mode` says otherwise: tests about one mode's layout say which; scenario tests run both.
+ */
+export async function makeWorkspace(opts: { workers?: string; mode?: Mode } = {}): Promise<string> {
   const dir = gitdir();
-  await ok(dir, ['init', ...(opts.workers ? ['--workers', opts.workers] : [])]);
+  await ok(dir, ['init', ...(opts.mode === 'branch' ? [] : ['--inline']), ...(opts.workers ? ['--workers', opts.workers] : [])]);
   return dir;
+}
+
+/** Where orchestra commits the workspace at `dir`: its mounted orchestration worktree (branch mode), else `dir`. */
+export function docsRepo(dir: string): string {
+  const mount = path.join(dir, '.orchestra');
+  return existsSync(path.join(mount, '.git')) ? mount : dir;
+}
+
+/**
+ * git where orchestra commits (`docsRepo`), with workspace-relative paths: arguments after `--` lose
+ * `.orchestra/` on the way in (branch mode), and paths in `--name-only`, `ls-files` and `status` output get it back.
+ */
+export function ogit(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const repo = docsRepo(dir);
+  if (repo === dir) return git(dir, args, env);
+  const sep = args.indexOf('--');
+  const mapped = sep < 0 ? args : [...args.slice(0, sep + 1), ...args.slice(sep + 1).map((a) => (a === '.orchestra' ? '.' : a.replace(/^\.orchestra\//, '')))];
+  const out = git(repo, mapped, env);
+  const cmd = args.find((a) => !a.startsWith('-'));
+  if (cmd === 'status') return out.replace(/^(..) (.+)$/gm, '$1 .orchestra/$2');
+  if (cmd === 'ls-files' || args.includes('--name-only')) return out.replace(/^((?:docs|archive|prompts)\/.+|\.gitignore|orchestra\.schema\.json)$/gm, '.orchestra/$1');
+  return out;
 }
 
 /** Waits until `cond` returns a truthy value, polling, up to a deadline; never a fixed sleep. */
@@ -169,12 +198,12 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /** Commit subjects of HEAD's history, newest first. */
 export function subjects(cwd: string): string[] {
-  return git(cwd, ['log', '--format=%s']).trim().split('\n');
+  return ogit(cwd, ['log', '--format=%s']).trim().split('\n');
 }
 
 /** Trailers of the commit that added a path. */
 export function trailersOf(cwd: string, file: string): Record<string, string> {
-  const out = git(cwd, ['log', '--diff-filter=A', '--format=%(trailers:only,unfold)', '--', file]).trim();
+  const out = ogit(cwd, ['log', '--diff-filter=A', '--format=%(trailers:only,unfold)', '--', file]).trim();
   const t: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const m = /^([\w-]+):\s*(.*)$/.exec(line);

@@ -49,7 +49,7 @@ describe('orchestra init', () => {
     const stagedBefore = git(dir, ['diff', '--cached']);
     const unstagedBefore = git(dir, ['diff']);
 
-    const out = await okJson(dir, ['init']);
+    const out = await okJson(dir, ['init', '--inline']);
     expect(out.workers).toEqual(['worker-core', 'worker-infra', 'worker-nlp', 'worker-ui']);
 
     // The commit holds exactly orchestra's files.
@@ -69,7 +69,7 @@ describe('orchestra init', () => {
 
   it('writes the seed\'s four workers with their dependencies, prompts that teach the CLI, and a JSON Schema the yaml points at', async () => {
     const dir = gitdir();
-    await ok(dir, ['init']);
+    await ok(dir, ['init', '--inline']);
     const text = read(dir, 'orchestra.yaml');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=.orchestra/orchestra.schema.json');
     const cfg = parse(text);
@@ -90,7 +90,7 @@ describe('orchestra init', () => {
 
   it('makes a new folder a repository; --workers picks the team', async () => {
     const dir = path.join(tempDir(), 'fresh', 'project');
-    const r = await run(path.dirname(path.dirname(dir)), ['-C', dir, 'init', '--workers', 'worker-api,worker-web', '--lead', 'ana'], {
+    const r = await run(path.dirname(path.dirname(dir)), ['-C', dir, 'init', '--inline', '--workers', 'worker-api,worker-web', '--lead', 'ana'], {
       env: { GIT_AUTHOR_NAME: 'Ana', GIT_AUTHOR_EMAIL: 'ana@example.com', GIT_COMMITTER_NAME: 'Ana', GIT_COMMITTER_EMAIL: 'ana@example.com' },
     });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -104,17 +104,17 @@ describe('orchestra init', () => {
 
   it('refuses to overwrite without --force (exit 1, nothing changed); --force repairs and keeps the config', async () => {
     const dir = gitdir();
-    await ok(dir, ['init', '--workers', 'worker-api']);
+    await ok(dir, ['init', '--inline', '--workers', 'worker-api']);
     writeFileSync(path.join(dir, 'orchestra.yaml'), `${read(dir, 'orchestra.yaml')}# mine\n`);
     git(dir, ['commit', '-q', '-m', 'edit', '--', 'orchestra.yaml']);
     const head = git(dir, ['rev-parse', 'HEAD']).trim();
-    const r = await run(dir, ['init']);
+    const r = await run(dir, ['init', '--inline']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/already exists.*--force/);
     expect(git(dir, ['rev-parse', 'HEAD']).trim()).toBe(head);
     expect(read(dir, 'orchestra.yaml')).toMatch(/# mine\n$/);
 
-    await ok(dir, ['init', '--force', '--workers', 'worker-api']);
+    await ok(dir, ['init', '--inline', '--force', '--workers', 'worker-api']);
     expect(read(dir, 'orchestra.yaml')).toMatch(/# mine\n$/);
     expect(git(dir, ['status', '--porcelain']).trim()).toBe('');
   });
@@ -126,7 +126,7 @@ describe('orchestra init', () => {
       ['lead', /reserved/],
       ['worker-a,worker-a', /listed twice/],
     ] as const) {
-      const r = await run(dir, ['init', '--workers', list]);
+      const r = await run(dir, ['init', '--inline', '--workers', list]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(re);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -143,13 +143,13 @@ describe('init that cannot commit', () => {
     const home = tempDir('home-');
     mk(home, { recursive: true });
     const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1', EMAIL: '', GIT_AUTHOR_NAME: '', GIT_COMMITTER_NAME: '' };
-    const r = await run(dir, ['init'], { env });
+    const r = await run(dir, ['init', '--inline'], { env });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/git does not know who you are/);
     expect(existsSync(path.join(dir, 'orchestra.yaml'))).toBe(false);
     git(dir, ['config', 'user.name', 'Ana']);
     git(dir, ['config', 'user.email', 'ana@example.com']);
-    const again = await run(dir, ['init'], { env: { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
+    const again = await run(dir, ['init', '--inline'], { env: { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
     expect(again.stderr).toBe('');
     expect(again.exitCode).toBe(0);
   });

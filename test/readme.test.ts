@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, cleanupTemp, git, tempDir } from './helpers.js';
+import { porcelain } from './daemon-fixture.js';
 
 afterAll(cleanupTemp);
 
@@ -119,8 +120,10 @@ describe('README', () => {
     expect(state('Document the health endpoint')).toBe('pending');
     expect(docs.filter((d) => d.type === 'doubt').map((d) => d.title)).toEqual(['Which test framework should I use?']);
     expect(JSON.parse(orchestra(['validate', '--json'])).ok).toBe(true);
-    expect(git(shop, ['status', '--porcelain']).trim()).toBe('');
-    // The worker's commits are its own: the report (and the order it completed) by worker-api.
-    expect(git(shop, ['log', '--format=%an', '--grep', '^orchestra: report worker-api:']).trim()).toBe('worker-api');
+    expect(porcelain(shop)).toBe('');
+    // The worker's commits are its own: the report (and the order it completed) by worker-api, on the
+    // orchestration branch (branch mode, init's default); the code's branch got only the team's config.
+    expect(git(shop, ['log', '--format=%an', '--grep', '^orchestra: report worker-api:', 'orchestra']).trim()).toBe('worker-api');
+    expect(git(shop, ['log', '--format=%s', 'main']).trim().split('\n').filter((l) => l.startsWith('orchestra: ') && !/: worker-add |: init lead: /.test(l))).toEqual([]);
   }, 900_000);
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, cleanupTemp, git, gitdir, makeWorkspace, ok, spawnCli, tempDir, waitFor, type LongRunning } from './helpers.js';
+import { BIN, cleanupTemp, git, gitdir, ogit, makeWorkspace, ok, spawnCli, tempDir, waitFor, type LongRunning } from './helpers.js';
 
 const mounts: string[] = [];
 const daemons: LongRunning[] = [];
@@ -122,8 +122,8 @@ describe('ordinary faults', () => {
 
     unlinkSync(filler);
     await waitFor(() => reactionsTo(dir, id).length === 1, { timeoutMs: 60_000, message: 'the reaction once space is back' });
-    await waitFor(() => git(dir, ['status', '--porcelain', '--', '.orchestra/docs']) === '', { message: 'doubt and reaction committed' });
-    expect(git(dir, ['log', '--format=%B']).match(new RegExp(`Orchestra-Doc: ${id}`, 'g'))?.length).toBe(1); // the doubt, as its author
+    await waitFor(() => ogit(dir, ['status', '--porcelain', '--', '.orchestra/docs']) === '', { message: 'doubt and reaction committed' });
+    expect(ogit(dir, ['log', '--format=%B']).match(new RegExp(`Orchestra-Doc: ${id}`, 'g'))?.length).toBe(1); // the doubt, as its author
     expect(reactionsTo(dir, id)).toHaveLength(1);
     expect(await d.stop('SIGTERM')).toBe(0);
   });

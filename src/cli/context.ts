@@ -8,6 +8,7 @@ import { loadConfigCached } from '../store/config-cache.js';
 import type { Git } from '../store/git.js';
 import type { Loaded } from '../store/load.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
+import { autoAttach } from '../store/orchestration.js';
 import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import { readBounded } from '../store/bounded-read.js';
 import { recordHeartbeat } from '../store/receipts.js';
@@ -58,7 +59,8 @@ export class Ctx {
   }
 
   get ws(): Workspace {
-    this._ws ??= locateWorkspace(this.cwd);
+    // A clone whose orchestra.yaml is in branch mode gets its `.orchestra/` on the first command, saying so.
+    this._ws ??= autoAttach(locateWorkspace(this.cwd), (line) => this.io.err(line));
     return this._ws;
   }
 
@@ -68,9 +70,9 @@ export class Ctx {
   }
 
   get git(): Git {
-    const { Git } = require('../store/git.js') as typeof import('../store/git.js');
+    const { docsGit } = require('../store/git.js') as typeof import('../store/git.js');
     if (!this._git) {
-      this._git = new Git(this.ws.root, this.ws.gitDir);
+      this._git = docsGit(this.ws);
       this._git.notice = (line) => this.io.err(line);
     }
     return this._git;

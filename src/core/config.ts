@@ -6,7 +6,7 @@ import { DURATION_HINT, parseDuration } from './duration.js';
 import { BRANCH_HINT, REMOTE_HINT, branchNameProblem, remoteProblem } from './refname.js';
 import { faqMatcher, faqPatternProblem } from './faq.js';
 
-import { CONFIG_FILE, DEFAULT_METRICS_WINDOW_MS, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
+import { CONFIG_FILE, DEFAULT_METRICS_WINDOW_MS, DEFAULT_ORCHESTRATION_BRANCH, NOTIFY_KINDS, RESERVED_NAMES, WORKER_NAME_RE, type Config } from './workers.js';
 
 // The light half (types, names, lookups) lives in workers.ts so hot paths need not load zod.
 export * from './workers.js';
@@ -65,6 +65,9 @@ function buildSchemas() {
     gone_after: duration.optional(),
     sync: z
       .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
+      .optional(),
+    orchestration: z
+      .strictObject({ branch: branch.optional().describe('the branch every doc, archive move and prompt is committed on (branch mode); default orchestra') })
       .optional(),
     notify: z
       .strictObject({
@@ -276,6 +279,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
       : undefined,
+    orchestration: raw.orchestration ? { branch: raw.orchestration.branch ?? DEFAULT_ORCHESTRATION_BRANCH } : undefined,
     notify: raw.notify
       ? {
           command: raw.notify.command,

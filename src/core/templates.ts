@@ -24,7 +24,12 @@ export function yamlList(items: string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
 }
 
-export function configTemplate(workers: WorkerSeed[], lead = 'lead'): string {
+/** The `orchestration:` block of a branch-mode config. */
+export function orchestrationBlock(branch: string): string {
+  return `\n# Branch mode: docs, archive and prompts are committed on this branch, checked out at .orchestra/ (\`git log ${branch}\`).\norchestration:\n  branch: ${branch}\n`;
+}
+
+export function configTemplate(workers: WorkerSeed[], lead = 'lead', orchestrationBranch?: string): string {
   const blocks = workers
     .map(
       (w, i) => `  - name: ${w.name}${w.description ? `            # ${w.description}` : ''}
@@ -58,7 +63,7 @@ faq:
 
 archive_after: 14d                 # settled threads older than this move to .orchestra/archive/
 stale_after: 4h                    # an order in progress with no activity for this long raises an alert
-`;
+${orchestrationBranch ? orchestrationBlock(orchestrationBranch) : ''}`;
 }
 
 /** The prompt file `init` and `worker add` write: the lead's words only (the briefing renders the rest). */

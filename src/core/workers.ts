@@ -1,5 +1,8 @@
 /** Config types and lookups: the part of the config the hot paths need, with no zod or yaml behind it. */
 
+/** The orchestration branch `init` makes when none is named. */
+export const DEFAULT_ORCHESTRATION_BRANCH = 'orchestra';
+
 export const CONFIG_FILE = 'orchestra.yaml';
 export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
 /** The seed's window: a week. */
@@ -50,6 +53,8 @@ export interface Config {
   /** No heartbeat for this long with work open: the worker is gone (optional: configs cached before it lack it). */
   goneAfterMs?: number;
   sync?: { remote: string; branch: string; intervalMs: number };
+  /** Branch mode (DESIGN.md "Files"): the branch docs are committed on. Absent in inline mode. */
+  orchestration?: { branch: string };
   notify?: NotifyConfig;
 }
 

@@ -40,7 +40,7 @@ export async function newPaths(git: Git, paths: readonly string[]): Promise<Set<
     const text = await git.exec(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...chunk]);
     for (const entry of text.split('\0')) {
       // `??` untracked, `A ` staged, ` A` intent-to-add (how orchestra's writers stage a doc before committing it).
-      if (entry.length > 3 && (entry[0] === '?' || entry[0] === 'A' || entry[1] === 'A')) out.add(entry.slice(3));
+      if (entry.length > 3 && (entry[0] === '?' || entry[0] === 'A' || entry[1] === 'A')) out.add(git.fromGit(entry.slice(3)));
     }
   }
   return out;

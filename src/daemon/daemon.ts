@@ -17,7 +17,7 @@ import type { Config } from '../core/config.js';
 import type { Doc } from '../core/doc.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/plan.js';
 import { OrchestraError } from '../errors.js';
-import { Git } from '../store/git.js';
+import { Git, docsGit } from '../store/git.js';
 import { LiveDocs, openLiveDocsCount, type Change, type LiveEvent } from '../store/live-docs.js';
 import { openWatcherCount } from '../store/watcher.js';
 import type { Workspace } from '../store/workspace.js';
@@ -115,7 +115,7 @@ class Daemon implements DaemonContext {
     this.now = opts.now ?? (() => new Date());
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.config = opts.live?.config ?? opts.config ?? loadConfig(ws);
-    this.git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
+    this.git = opts.git ?? opts.live?.git ?? docsGit(ws);
     this.ownsLive = !opts.live;
     // The daemon's own periodic scan drives full re-scans (every `rescanMs`), so the model's timer rarely fires.
     this.live = opts.live ?? new LiveDocs(ws, { config: this.config, git: this.git, rescanMs: opts.rescanMs });

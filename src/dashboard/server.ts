@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { Config } from '../core/config.js';
 import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../errors.js';
 import { loadConfig } from '../store/config-file.js';
-import { Git } from '../store/git.js';
+import { Git, docsGit } from '../store/git.js';
 import type { LiveDocs } from '../store/live-docs.js';
 import { startFollower } from '../store/sync/follow.js';
 import type { Workspace } from '../store/workspace.js';
@@ -105,7 +105,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   // The page's writes carry this (security: access.ts); a new one at every start.
   const session = makeToken();
   const config = opts.config ?? opts.live?.config ?? loadConfig(ws);
-  const git = opts.git ?? opts.live?.git ?? new Git(ws.root, ws.gitDir);
+  const git = opts.git ?? opts.live?.git ?? docsGit(ws);
   const assets = withSessionToken(loadAssets(), session);
   const hub = new EventHub();
   let feed: NotifyFeed | undefined;

@@ -32,7 +32,7 @@ const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 function checkBranch(s: Session, branch: string): string {
   if (branch.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch)) throw new UsageError(`branch "${branch}" is not a usable branch name`);
   try {
-    s.git.execSync(['check-ref-format', '--branch', branch]);
+    s.git.code.execSync(['check-ref-format', '--branch', branch]);
   } catch {
     throw new UsageError(`branch "${branch}" is not a valid git branch name`);
   }
@@ -42,7 +42,7 @@ function checkBranch(s: Session, branch: string): string {
 /** The worktree that has `branch` checked out, from `git worktree list --porcelain`. */
 function worktreeOf(s: Session, branch: string): string | undefined {
   let current: string | undefined;
-  for (const line of s.git.execSync(['worktree', 'list', '--porcelain']).split('\n')) {
+  for (const line of s.git.code.execSync(['worktree', 'list', '--porcelain']).split('\n')) {
     if (line.startsWith('worktree ')) current = line.slice(9);
     else if (line === `branch refs/heads/${branch}` && current) return current;
   }
@@ -61,7 +61,7 @@ export async function prepareWorktree(s: Session, worker: string, opts: { worktr
     if (existsSync(worktree) && readdirSync(worktree).length) throw new UsageError(`${worktree} exists and is not ${worker}'s worktree: give another with --worktree`);
     const hasBranch = (() => {
       try {
-        s.git.execSync(['rev-parse', '--verify', '-q', `refs/heads/${branch}`]);
+        s.git.code.execSync(['rev-parse', '--verify', '-q', `refs/heads/${branch}`]);
         return true;
       } catch {
         return false;
@@ -82,7 +82,7 @@ export async function prepareWorktree(s: Session, worker: string, opts: { worktr
 
 /** A git write of launch's, waiting out another launch's lock on the same repository's config or refs. */
 function write(s: Session, args: string[]): Promise<string> {
-  return retryOnGitLocks(() => s.git.exec(args));
+  return retryOnGitLocks(() => s.git.code.exec(args));
 }
 
 function readJson(file: string): Record<string, any> {

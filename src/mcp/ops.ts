@@ -14,7 +14,8 @@ import { findWorker, workerNames, type Config } from '../core/workers.js';
 import { Forbidden, NotFoundError, UsageError } from '../errors.js';
 import { openAlerts } from '../store/alerts.js';
 import { loadConfigCached } from '../store/config-cache.js';
-import { Git } from '../store/git.js';
+import { Git, docsGit } from '../store/git.js';
+import { autoAttach } from '../store/orchestration.js';
 import { workerStatuses, type WorkerStatus } from '../store/liveness.js';
 import { loadWorkspace, type Loaded } from '../store/load.js';
 import { locateWorkspace, type Workspace } from '../store/workspace.js';
@@ -30,14 +31,15 @@ export interface Session extends Identity {
 
 /** The workspace around `cwd`, acting as `identity` (fixed for the session's life): lead or a declared worker. */
 export function openSession(cwd: string, identity: string): Session {
-  const ws = locateWorkspace(cwd);
+  // stdout is the protocol's: the attach line of a fresh clone goes to stderr.
+  const ws = autoAttach(locateWorkspace(cwd), (line) => process.stderr.write(`${line}\n`));
   const config = loadConfigCached(ws);
   return sessionOf(ws, config, checkIdentity(config, identity));
 }
 
 /** A session on a workspace and config already read, as an identity already checked (`checkIdentity`). */
 export function sessionOf(ws: Workspace, config: Config, identity: string): Session {
-  return { ws, config, git: new Git(ws.root, ws.gitDir), identity };
+  return { ws, config, git: docsGit(ws), identity };
 }
 
 export async function load(s: Session): Promise<Loaded> {

@@ -61,8 +61,8 @@ export async function readLive(s: Identity): Promise<{ docs: Doc[]; derived: Der
   const { docs } = await readDocs(s.ws, {
     workers: workerNames(s.config),
     firstCommitTimes: async () => {
-      const { Git } = await import('../store/git.js');
-      return new Git(s.ws.root, s.ws.gitDir).firstCommitTimes();
+      const { docsGit } = await import('../store/git.js');
+      return docsGit(s.ws).firstCommitTimes();
     },
     liveOnly: true,
   });

@@ -138,7 +138,9 @@ export async function collectChanges(input: CollectInput): Promise<WorkerChanges
  * Commits on each worker's branch not yet on the main branch, and uncommitted changes in worktrees that have a
  * worker's branch checked out. Needs no docs, so it can run while they load.
  */
-export async function collectBranchChanges(git: Git, config: Config): Promise<WorkerChanges> {
+export async function collectBranchChanges(docs: Git, config: Config): Promise<WorkerChanges> {
+  // Code branches and worktrees: the main checkout's git (in branch mode `docs` commits elsewhere).
+  const git = docs.code;
   const changes: Change[] = [];
   const activity = new Map<string, string>();
 
@@ -230,13 +232,14 @@ export async function collectBranchChanges(git: Git, config: Config): Promise<Wo
 
 /** Commits carrying a worker's `Orchestra-Actor` trailer made since it started the order it has in progress. */
 async function collectTrailerChanges(input: CollectInput): Promise<Pick<WorkerChanges, 'changes' | 'activity'>> {
-  const { git, docs, derived } = input;
+  const { docs, derived } = input;
+  const git = input.git.code;
   const changes: Change[] = [];
   const activity = new Map<string, string>();
   await (async () => {
     const inProgress = docs.filter((d) => d.type === 'order' && derived.orders.get(d.id)?.state === 'in_progress');
     if (!inProgress.length) return;
-    const starts = await startTimes(git, inProgress);
+    const starts = await startTimes(input.git, inProgress);
     // The moment each worker's earliest order in progress started: its commits since then are current changes.
     const since = new Map<string, string>();
     for (const o of inProgress) {
@@ -247,8 +250,11 @@ async function collectTrailerChanges(input: CollectInput): Promise<Pick<WorkerCh
       if (!cur || Date.parse(s) < Date.parse(cur)) since.set(o.to, s);
     }
     const earliest = [...since.values()].sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+    const own = input.git.ownBranch();
     const out = await tryRaw(git, [
       'log',
+      // The orchestration branch (branch mode) holds docs only: never a worker's change.
+      ...(own ? [`--exclude=${own}`] : []),
       '--branches',
       'HEAD',
       '--no-merges',

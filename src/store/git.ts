@@ -4,10 +4,13 @@
  * serialises orchestra's own writers with a lock in the common git dir, waits out other processes' `index.lock`,
  * and leaves nothing staged when it fails. The only user of simple-git, loaded on first use.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { SimpleGit } from 'simple-git';
 import { acquireLock } from './lock.js';
+import { Refusal } from '../errors.js';
+import { ORCHESTRA_DIR, type Workspace } from './workspace.js';
 import { GIT_CONFIG, execGit, execGitSync } from './git/exec.js';
 import { addIntent, commitKnown, explainCommitFailure, hasHead, unstage, type CommitRequest } from './git/commit.js';
 import { journalPath, noteCommitted, recentlyCommitted } from './git/journal.js';
@@ -19,17 +22,93 @@ export type { TimelineEntry } from './git/history.js';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Where a workspace's orchestration files are committed, as a `Git`: the main checkout in inline mode, the
+ * orchestration worktree (`.orchestra/`, on its own branch) in branch mode. Callers pass and get back paths relative
+ * to the workspace root either way (`.orchestra/docs/...`).
+ */
+export function docsGit(ws: Pick<Workspace, 'root' | 'gitDir' | 'mode' | 'docsRepo' | 'docsGitDir'>): Git {
+  return ws.mode === 'branch'
+    ? new Git(ws.root, ws.gitDir, { cwd: ws.docsRepo, prefix: `${ORCHESTRA_DIR}/`, worktreeGitDir: ws.docsGitDir })
+    : new Git(ws.root, ws.gitDir);
+}
+
+export interface GitPlace {
+  /** Where git runs, when not `root` (the orchestration worktree). */
+  cwd?: string;
+  /** The per-worktree git dir of `cwd` (where its HEAD is). */
+  worktreeGitDir?: string;
+  /** What `root`-relative paths lose on their way to git, and get back from it (`.orchestra/` in branch mode). */
+  prefix?: string;
+}
+
 export class Git {
+  /** Paths given to and returned by this class are relative to this folder (the workspace root). */
   readonly root: string;
   readonly gitDir: string;
+  /** The worktree git runs in (`root` unless this commits in the orchestration worktree). */
+  readonly cwd: string;
+  readonly prefix: string;
+  private readonly worktreeGitDir?: string;
+  private codeGit?: Git;
   private sg?: SimpleGit;
   private sgReader?: SimpleGit;
   /** Where to say that a write waits on another process's git lock (a CLI's stderr, the daemon's log). */
   notice?: (line: string) => void;
 
-  constructor(root: string, gitDir = path.join(root, '.git')) {
+  constructor(root: string, gitDir = path.join(root, '.git'), place: GitPlace = {}) {
     this.root = root;
     this.gitDir = gitDir;
+    this.cwd = place.cwd ?? root;
+    this.prefix = place.prefix ?? '';
+    this.worktreeGitDir = place.worktreeGitDir;
+  }
+
+  /** The orchestration branch this commits on (branch mode), read from its worktree's HEAD without running git. */
+  ownBranch(): string | undefined {
+    if (!this.onOwnBranch || !this.worktreeGitDir) return undefined;
+    try {
+      return /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(path.join(this.worktreeGitDir, 'HEAD'), 'utf8'))?.[1].trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether this commits on the orchestration branch, in its worktree (branch mode). */
+  get onOwnBranch(): boolean {
+    return this.prefix !== '';
+  }
+
+  /**
+   * The main checkout's git, for what concerns the code (worker branches, worktrees, the branch the user stands
+   * on): this same object in inline mode.
+   */
+  get code(): Git {
+    if (!this.onOwnBranch) return this;
+    if (!this.codeGit) {
+      this.codeGit = new Git(this.root, this.gitDir);
+      this.codeGit.notice = (line) => this.notice?.(line);
+    }
+    return this.codeGit;
+  }
+
+  /** A `root`-relative path as git sees it from `cwd`. */
+  toGit(p: string): string {
+    if (!this.prefix) return p;
+    if (p === this.prefix.slice(0, -1)) return '.';
+    return p.startsWith(this.prefix) ? p.slice(this.prefix.length) : p;
+  }
+
+  /** A path git printed (relative to `cwd`'s top), relative to `root` again. */
+  fromGit(p: string): string {
+    return this.prefix ? `${this.prefix}${p}` : p;
+  }
+
+  /** Every argument after the first `--` is a path: translated for `cwd`. */
+  private args(args: string[]): string[] {
+    if (!this.prefix) return args;
+    const sep = args.indexOf('--');
+    return sep < 0 ? args : [...args.slice(0, sep + 1), ...args.slice(sep + 1).map((a) => this.toGit(a))];
   }
 
   /** simple-git, loaded on first use (the write path does not need it). */
@@ -37,7 +116,7 @@ export class Git {
     if (!this.sg) {
       const { simpleGit } = require('simple-git') as typeof import('simple-git');
       // simple-git refuses a configured hooks path unless told; ours points at no hooks at all (see NO_HOOKS).
-      this.sg = simpleGit({ baseDir: this.root, maxConcurrentProcesses: 4, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true } });
+      this.sg = simpleGit({ baseDir: this.cwd, maxConcurrentProcesses: 4, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true } });
     }
     return this.sg;
   }
@@ -54,7 +133,7 @@ export class Git {
         const v = process.env[k];
         if (v !== undefined) env[k] = v;
       }
-      this.sgReader = simpleGit({ baseDir: this.root, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ['GIT_OPTIONAL_LOCKS'] }).env(env);
+      this.sgReader = simpleGit({ baseDir: this.cwd, trimmed: false, config: GIT_CONFIG, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ['GIT_OPTIONAL_LOCKS'] }).env(env);
     }
     return this.sgReader;
   }
@@ -65,12 +144,12 @@ export class Git {
   }
 
   async raw(args: string[]): Promise<string> {
-    return this.git.raw(args);
+    return this.git.raw(this.args(args));
   }
 
   /** git without simple-git's per-call overhead; rejects with git's own message. */
   async exec(args: string[]): Promise<string> {
-    return execGit(this.root, args);
+    return execGit(this.cwd, this.args(args));
   }
 
   /**
@@ -78,7 +157,7 @@ export class Git {
    * queries can then start at once, instead of waiting for a busy event loop to see the first answer.
    */
   execSync(args: string[]): string {
-    return execGitSync(this.root, args);
+    return execGitSync(this.cwd, this.args(args));
   }
 
   /** Runs `fn` holding orchestra's write lock. Callers that write files and commit them do both inside. */
@@ -116,6 +195,9 @@ export class Git {
    * decide what to unstage).
    */
   async commitStaged(req: CommitRequest): Promise<string> {
+    if (this.onOwnBranch && this.worktreeGitDir && !this.ownBranch()) {
+      throw new Refusal(`${this.cwd} has no branch checked out (a detached HEAD): orchestra commits only on the orchestration branch; check it out there again (\`orchestra doctor\` names it)`);
+    }
     const { commit, present } = await commitKnown(this, req);
     this.noteCommitted(present);
     return commit;
@@ -140,7 +222,7 @@ export class Git {
     if (!paths.length) return new Set();
     try {
       const out = await this.exec(['ls-tree', '--name-only', '-z', 'HEAD', '--', ...paths]);
-      return new Set(out.split('\0').filter(Boolean));
+      return new Set(out.split('\0').filter(Boolean).map((p) => this.fromGit(p)));
     } catch {
       return new Set();
     }
@@ -154,8 +236,8 @@ export class Git {
   /** Paths among `paths` that git does not know (untracked), or that differ from HEAD. */
   async uncommitted(paths: string[]): Promise<Set<string>> {
     if (!paths.length) return new Set();
-    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths]);
-    return new Set(status.files.map((f) => f.path));
+    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths.map((p) => this.toGit(p))]);
+    return new Set(status.files.map((f) => this.fromGit(f.path)));
   }
 
   /**
@@ -163,7 +245,7 @@ export class Git {
    * parser; without taking the index lock, so a worker's own git commands never fail on it meanwhile.
    */
   async changedFiles(): Promise<string[]> {
-    return (await this.reader.status(['--untracked-files=all', '--no-renames'])).files.map((f) => f.path);
+    return (await this.reader.status(['--untracked-files=all', '--no-renames'])).files.map((f) => this.fromGit(f.path));
   }
 
   /**
@@ -172,8 +254,8 @@ export class Git {
    * (daemon/apply.ts `newPaths`); this one is for start-up repair.
    */
   async newFiles(paths: string[]): Promise<Set<string>> {
-    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths]);
-    return new Set(status.files.filter((f) => f.index === '?' || f.index === 'A' || f.working_dir === 'A').map((f) => f.path));
+    const status = await this.reader.status(['--untracked-files=all', '--no-renames', '--', ...paths.map((p) => this.toGit(p))]);
+    return new Set(status.files.filter((f) => f.index === '?' || f.index === 'A' || f.working_dir === 'A').map((f) => this.fromGit(f.path)));
   }
 
   /** Whether tracked files differ from HEAD (staged or not); untracked files do not count. */
@@ -186,14 +268,14 @@ export class Git {
    * so a doc keeps its date when archived). One pass over the log, never one git call per file.
    */
   async firstCommitTimes(): Promise<Map<string, string>> {
-    return parseFirstCommits(await this.git.raw(FIRST_COMMITS_ARGS));
+    return parseFirstCommits(await this.raw(FIRST_COMMITS_ARGS));
   }
 
   /** The activity timeline, newest first, read back from orchestra's commit trailers. */
   async timeline(opts: TimelineOptions = {}): Promise<TimelineEntry[]> {
     let out: string;
     try {
-      out = await this.git.raw(timelineArgs(opts));
+      out = await this.raw(timelineArgs(opts));
     } catch (e) {
       if (/does not have any commits|unknown revision|bad revision|ambiguous argument 'HEAD'/i.test((e as Error).message)) return [];
       throw e;

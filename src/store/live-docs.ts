@@ -70,7 +70,7 @@ export class LiveDocs {
     this.opts = opts;
     this.cfg = opts.config;
     this.configFile = new ConfigFollower(ws);
-    this.headLog = path.join(ws.gitDir, 'logs', 'HEAD');
+    this.headLog = path.join(ws.docsGitDir, 'logs', 'HEAD');
     this.created = new CreatedDates(opts.git);
     this.ctx = {
       workers: workerNames(opts.config),

@@ -4,7 +4,7 @@ import { derive, type Derived } from '../core/state.js';
 import type { Problem } from '../errors.js';
 import { loadConfigCached } from './config-cache.js';
 import { readDocs } from './docs.js';
-import { Git } from './git.js';
+import { Git, docsGit } from './git.js';
 import type { Workspace } from './workspace.js';
 
 export interface Loaded {
@@ -19,7 +19,7 @@ export interface Loaded {
 /** Config, every doc and the derived state, read once. Invalid docs are problems, not exceptions. */
 export async function loadWorkspace(ws: Workspace, opts: { liveOnly?: boolean; config?: Config; git?: Git } = {}): Promise<Loaded> {
   const config = opts.config ?? loadConfigCached(ws);
-  const git = opts.git ?? new Git(ws.root, ws.gitDir);
+  const git = opts.git ?? docsGit(ws);
   const { docs, problems } = await readDocs(ws, {
     workers: workerNames(config),
     firstCommitTimes: () => git.firstCommitTimes(),

@@ -3,8 +3,25 @@ import path from 'node:path';
 import { NotFoundError, OrchestraError } from '../errors.js';
 import { CONFIG_FILE } from '../core/workers.js';
 
+/**
+ * How the orchestration files are stored (DESIGN.md "Files"): `branch`, on a branch of their own checked out as a
+ * linked worktree mounted at `.orchestra/`; `inline`, on the checked-out branch of the main checkout.
+ */
+export type StorageMode = 'branch' | 'inline';
+
+/** The folder, under the main root, that holds every orchestration file (the mount point in branch mode). */
+export const ORCHESTRA_DIR = '.orchestra';
+
 /** Where everything of one workspace lives. Every I/O function takes one of these (or a cwd to find it). */
 export interface Workspace {
+  mode: StorageMode;
+  /**
+   * The worktree where orchestration files are committed: `root` in inline mode, `<root>/.orchestra` in branch
+   * mode. Paths stay relative to `root` everywhere (`.orchestra/docs/...`); only the git layer translates.
+   */
+  docsRepo: string;
+  /** The per-worktree git dir of `docsRepo` (its HEAD and reflog); `gitDir` in inline mode. */
+  docsGitDir: string;
   /** The main worktree's root, where orchestra.yaml is. */
   root: string;
   /** The repository's common git dir (shared by linked worktrees). */
@@ -18,8 +35,14 @@ export interface Workspace {
   stateDir: string;
 }
 
-export function workspaceAt(root: string, gitDir = path.join(root, '.git'), worktree?: string): Workspace {
+export function workspaceAt(root: string, gitDir = path.join(root, '.git'), worktree?: string, mode?: StorageMode): Workspace {
+  const mounted = mountedGitDir(root);
+  const m = mode ?? (mounted || declaresBranchMode(root) ? 'branch' : 'inline');
+  const docsRepo = m === 'branch' ? path.join(root, ORCHESTRA_DIR) : root;
   return {
+    mode: m,
+    docsRepo,
+    docsGitDir: m === 'branch' ? (mounted ?? path.join(gitDir, 'worktrees', ORCHESTRA_DIR)) : gitDir,
     root,
     gitDir,
     worktree,
@@ -29,6 +52,30 @@ export function workspaceAt(root: string, gitDir = path.join(root, '.git'), work
     promptsDir: path.join(root, '.orchestra', 'prompts'),
     stateDir: path.join(root, '.orchestra', 'state'),
   };
+}
+
+/**
+ * The git dir of the orchestration worktree mounted at `<root>/.orchestra` (its `.git` file points there), or
+ * undefined when `.orchestra/` is not a linked worktree.
+ */
+export function mountedGitDir(root: string): string | undefined {
+  const dotGit = path.join(root, ORCHESTRA_DIR, '.git');
+  try {
+    if (!statSync(dotGit).isFile()) return undefined;
+    const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+    return m ? path.resolve(path.dirname(dotGit), m[1].trim()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether orchestra.yaml asks for branch mode (a top-level `orchestration:` key), read without parsing YAML. */
+export function declaresBranchMode(root: string): boolean {
+  try {
+    return /^orchestration:/m.test(readFileSync(path.join(root, CONFIG_FILE), 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export interface GitRoot {

@@ -10,7 +10,8 @@ import { crossCheck } from '../../core/validate.js';
 import { EXIT, formatProblem } from '../../errors.js';
 import { readConfig, readRawConfig } from '../../store/config-file.js';
 import { readDocs } from '../../store/docs.js';
-import { Git } from '../../store/git.js';
+import { docsGit } from '../../store/git.js';
+import { configuredBranch, mountProblem } from '../../store/orchestration.js';
 import { findGitRoot, refuseLinkedState, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../context.js';
 import { holderState } from '../../store/process.js';
@@ -76,6 +77,14 @@ function daemonLock(ws: Workspace): { pid: number; host?: string; start?: string
  * The seed's "verify ready", one check per line. Checks that need what an earlier one found (a repository, a
  * valid config) say so instead of guessing.
  */
+/** Where docs are committed: inline, or the orchestration worktree mounted and on its branch. */
+function storageCheck(ws: Workspace): Check {
+  if (ws.mode === 'inline') return { name: 'storage', ok: true, message: 'inline mode: docs are committed on the checked-out branch' };
+  const problem = mountProblem(ws);
+  if (problem) return { name: 'storage', ok: false, message: problem.problem, fix: problem.fix };
+  return { name: 'storage', ok: true, message: `branch mode: docs are committed on branch ${configuredBranch(ws.root)}, checked out at .orchestra/` };
+}
+
 export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.env, nodeVersion = process.version): Promise<Check[]> {
   const checks: Check[] = [nodeCheck(nodeVersion)];
   const root = findGitRoot(cwd);
@@ -139,6 +148,8 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
     );
   }
 
+  if (existsSync(ws.configPath)) checks.push(storageCheck(ws));
+
   if (config) {
     const missing = config.workers.filter((w) => !existsSync(path.resolve(ws.root, w.prompt)));
     checks.push(
@@ -152,7 +163,7 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
         : { name: 'prompts', ok: true, message: `${config.workers.length} prompt${config.workers.length === 1 ? '' : 's'} present` },
     );
 
-    const git = new Git(ws.root, ws.gitDir);
+    const git = docsGit(ws);
     const read = await readDocs(ws, { workers: workerNames(config), firstCommitTimes: () => git.firstCommitTimes() });
     const problems = [...read.problems, ...crossCheck(read.docs)];
     checks.push(
@@ -163,7 +174,10 @@ export async function runChecks(cwd: string, env: NodeJS.ProcessEnv = process.en
   }
 
   checks.push(stateCheck(ws));
-  const ignored = await gitProbe(ws.root, ['check-ignore', '-q', '--no-index', '.orchestra/state/alerts.jsonl']);
+  // Branch mode: the orchestration worktree's own .gitignore must keep state/ out of its commits.
+  const ignored = ws.mode === 'branch' && existsSync(ws.docsRepo)
+    ? await gitProbe(ws.docsRepo, ['check-ignore', '-q', '--no-index', 'state/alerts.jsonl'])
+    : await gitProbe(ws.root, ['check-ignore', '-q', '--no-index', '.orchestra/state/alerts.jsonl']);
   checks.push(
     ignored.code === 0
       ? { name: 'ignore', ok: true, message: '.orchestra/state/ is git-ignored' }

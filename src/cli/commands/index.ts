@@ -29,5 +29,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
   { names: ['summary'], load: async () => (await import('./summary.js')).registerSummaryCommand },
   { names: ['sync'], load: async () => (await import('./sync.js')).registerSyncCommand },
+  { names: ['attach'], load: async () => (await import('./attach.js')).registerAttachCommand },
+  { names: ['migrate'], load: async () => (await import('./migrate.js')).registerMigrateCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
 ];

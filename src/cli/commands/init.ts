@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchemas, WORKER_NAME_RE, RESERVED_NAMES, CONFIG_FILE } from '../../core/config.js';
+import { DEFAULT_ORCHESTRATION_BRANCH } from '../../core/workers.js';
 import { SEED_WORKERS, SCHEMA_PATH, configTemplate, promptTemplate, type WorkerSeed } from '../../core/templates.js';
 import { formatProblem, Refusal, UsageError } from '../../errors.js';
 import { readConfig } from '../../store/config-file.js';
-import { Git } from '../../store/git.js';
+import { Git, docsGit } from '../../store/git.js';
+import { checkedBranch, configuredBranch, mountOrchestration, rootIgnoreText, type Mounted } from '../../store/orchestration.js';
 import { commitFiles } from '../../store/write.js';
-import { findGitRoot, workspaceAt, type Workspace } from '../../store/workspace.js';
+import { findGitRoot, mountedGitDir, workspaceAt, type Workspace } from '../../store/workspace.js';
 import type { Register } from '../context.js';
 
 export function configJsonSchema(): string {
@@ -38,6 +40,10 @@ export interface InitOptions {
   force?: boolean;
   /** The whole config text, when the caller wants its own (the demo does). */
   configText?: string;
+  /** Docs on the checked-out branch (0.1's layout) instead of a branch of their own. */
+  inline?: boolean;
+  /** Branch mode's orchestration branch (default `orchestra`). */
+  branch?: string;
 }
 
 export interface InitResult {
@@ -46,6 +52,13 @@ export interface InitResult {
   files: string[];
   commit: string;
   createdRepo: boolean;
+  /** Branch mode: the orchestration branch, and the commit on the user's branch (orchestra.yaml, .gitignore). */
+  branch?: string;
+  codeCommit?: string;
+  codeFiles?: string[];
+  /** The branch the user stands on, where `codeCommit` went. */
+  userBranch?: string;
+  mounted?: Mounted;
 }
 
 /**
@@ -62,7 +75,7 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
     root = findGitRoot(cwd)!;
     createdRepo = true;
   }
-  const ws = workspaceAt(root.main, root.gitDir);
+  let ws = workspaceAt(root.main, root.gitDir);
   const existing = existsSync(ws.configPath);
   if (existing && !opts.force) {
     throw new Refusal(`${path.join(ws.root, CONFIG_FILE)} already exists: this is already a workspace (--force repairs it, keeping the config and prompts)`);
@@ -70,8 +83,18 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
   // --force on a workspace repairs what orchestra owns and keeps what the lead wrote: the config (workers with
   // open orders, scopes, branches, sync, the lead's name) and the prompts are never rewritten.
   const kept = existing ? keptConfig(ws, opts.workers) : undefined;
+  // The mode: an existing workspace keeps its own (--force repairs it as it is); a new one is branch unless --inline.
+  const branchMode = existing ? ws.mode === 'branch' : !opts.inline;
+  const branch = branchMode ? checkedBranch(existing ? configuredBranch(ws.root) : (opts.branch ?? DEFAULT_ORCHESTRATION_BRANCH), existing ? undefined : '--branch') : undefined;
+  let mounted: Mounted | undefined;
+  if (branch && !mountedGitDir(ws.root)) {
+    refuseInlineDocs(ws);
+    mounted = mountOrchestration(ws, branch, { create: true, ignore: false, message: `orchestra: init lead: the orchestration branch ${branch}` });
+    ws = mounted.ws;
+  }
+  const configText = opts.configText ?? configTemplate(workers, opts.lead ?? 'lead', branch);
   const files: [string, string][] = [
-    ...(kept ? [] : [[CONFIG_FILE, opts.configText ?? configTemplate(workers, opts.lead ?? 'lead')] as [string, string]]),
+    ...(kept ? [] : [[CONFIG_FILE, configText] as [string, string]]),
     [SCHEMA_PATH, configJsonSchema()],
     ['.orchestra/.gitignore', STATE_GITIGNORE],
     ['.orchestra/docs/.gitkeep', ''],
@@ -85,16 +108,65 @@ export async function initWorkspace(cwd: string, opts: InitOptions = {}): Promis
   files.splice(0, files.length, ...files.filter(([rel, text]) => !sameText(path.join(ws.root, rel), text)));
   for (const name of names) mkdirSync(path.join(ws.docsDir, name), { recursive: true });
   mkdirSync(ws.stateDir, { recursive: true });
-  if (!files.length) return { ws, workers: names, files: [], commit: '', createdRepo };
-  const git = new Git(ws.root, ws.gitDir);
-  // Nothing half-done: a failed commit puts back what was there (with --force), so a second `init` after fixing
-  // the cause (say, git's identity) does not find a workspace.
-  const commit = await commitFiles(ws, git, files.map(([p, text]) => ({ path: p, text })), {
-    subject: kept ? `orchestra: init lead: repair the workspace (${files.length} files)` : `orchestra: init lead: set up ${workers.length} workers`,
-    doc: 'init',
-    actor: 'lead',
-  });
-  return { ws, workers: names, files: files.map(([p]) => p), commit, createdRepo };
+  const git = docsGit(ws);
+  // A repair that puts back what HEAD already has (a deleted or damaged file) only writes it: there is nothing to commit.
+  if (kept) {
+    for (const [rel, text] of [...files]) {
+      const repo = rel === CONFIG_FILE || rel === ROOT_GITIGNORE ? git.code : git;
+      const head = await repo.exec(['show', `HEAD:${repo.toGit(rel)}`]).catch(() => undefined);
+      if (head !== text) continue;
+      mkdirSync(path.dirname(path.join(ws.root, rel)), { recursive: true });
+      writeFileSync(path.join(ws.root, rel), text);
+      files.splice(files.findIndex(([p]) => p === rel), 1);
+    }
+  }
+  const subject = kept ? `orchestra: init lead: repair the workspace (${files.length} files)` : `orchestra: init lead: set up ${workers.length} workers`;
+  if (!branch) {
+    if (!files.length) return { ws, workers: names, files: [], commit: '', createdRepo };
+    // Nothing half-done: a failed commit puts back what was there (with --force), so a second `init` after fixing
+    // the cause (say, git's identity) does not find a workspace.
+    const commit = await commitFiles(ws, git, files.map(([p, text]) => ({ path: p, text })), { subject, doc: 'init', actor: 'lead' });
+    return { ws, workers: names, files: files.map(([p]) => p), commit, createdRepo };
+  }
+  // Branch mode: the config and the ignore rule are the code's (committed where the user stands), the rest is
+  // committed on the orchestration branch.
+  const code = files.filter(([p]) => p === CONFIG_FILE);
+  const ignore = rootIgnoreText(ws.root);
+  if (ignore !== undefined) code.push([ROOT_GITIGNORE, ignore]);
+  const own = files.filter(([p]) => p !== CONFIG_FILE);
+  const commit = own.length ? await commitFiles(ws, git, own.map(([p, text]) => ({ path: p, text })), { subject, doc: 'init', actor: 'lead' }) : '';
+  const codeCommit = code.length
+    ? await commitFiles(ws, git.code, code.map(([p, text]) => ({ path: p, text })), {
+        subject: kept ? 'orchestra: init lead: ignore the orchestration worktree' : `orchestra: init lead: the team (${workers.length} workers) in ${CONFIG_FILE}`,
+        doc: 'init',
+        actor: 'lead',
+      })
+    : '';
+  const userBranch = currentBranch(git.code);
+  return { ws, workers: names, files: own.map(([p]) => p), commit, createdRepo, branch, codeCommit, codeFiles: code.map(([p]) => p), userBranch, mounted };
+}
+
+const ROOT_GITIGNORE = '.gitignore';
+
+function currentBranch(git: Git): string {
+  try {
+    return git.execSync(['symbolic-ref', '--short', '-q', 'HEAD']).trim() || 'HEAD';
+  } catch {
+    return 'HEAD';
+  }
+}
+
+/** Branch mode cannot be mounted over an inline workspace's committed `.orchestra/`: that is `migrate`'s job. */
+function refuseInlineDocs(ws: Workspace): void {
+  let tracked = '';
+  try {
+    tracked = docsGit({ ...ws, mode: 'inline' }).execSync(['ls-files', '--', '.orchestra']).trim();
+  } catch {
+    tracked = '';
+  }
+  if (tracked) {
+    throw new Refusal(`${path.join(ws.root, '.orchestra')} holds docs committed on this branch (an inline workspace): move them to the orchestration branch with \`orchestra migrate --to-branch\`, or keep this layout with \`orchestra init --inline --force\``);
+  }
 }
 
 function sameText(abs: string, text: string): boolean {
@@ -125,17 +197,23 @@ export const registerInitCommand: Register = (program, ctx) => {
     .option('--workers <names>', 'comma-separated worker names (default: the seed\'s worker-core, worker-infra, worker-nlp, worker-ui)')
     .option('--lead <name>', 'display name of the lead', 'lead')
     .option('--force', 'repair an existing workspace: rewrite what orchestra owns, keep the config and every prompt')
+    .option('--inline', "commit docs on the checked-out branch (0.1's layout) instead of a branch of their own")
+    .option('--branch <name>', 'the orchestration branch docs are committed on (branch mode)', DEFAULT_ORCHESTRATION_BRANCH)
     .addHelpText('after', '\nExamples:\n  $ orchestra init\n  $ orchestra -C ~/src/myapp init --workers worker-api,worker-web --lead ana')
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
       const workers = opts.workers ? parseWorkerList(opts.workers) : undefined;
-      const r = await initWorkspace(c.cwd, { workers, lead: opts.lead, force: opts.force });
+      if (opts.inline && cmd.getOptionValueSource('branch') === 'cli') throw new UsageError('give either --inline or --branch, not both');
+      const r = await initWorkspace(c.cwd, { workers, lead: opts.lead, force: opts.force, inline: opts.inline, branch: opts.branch });
       if (c.json) {
-        c.io.out(JSON.stringify({ root: r.ws.root, workers: r.workers, files: r.files, commit: r.commit }));
+        c.io.out(JSON.stringify({ root: r.ws.root, mode: r.ws.mode, workers: r.workers, files: r.files, commit: r.commit, ...(r.branch ? { branch: r.branch, codeCommit: r.codeCommit, codeFiles: r.codeFiles, userBranch: r.userBranch } : {}) }));
         return;
       }
       const first = r.workers[0];
-      c.io.out(`Initialised orchestra in ${r.ws.root} with ${r.workers.join(', ')} (${r.commit ? `commit ${r.commit}` : 'nothing to repair'}).`);
+      if (r.branch) {
+        c.io.out(`Initialised orchestra in ${r.ws.root} with ${r.workers.join(', ')}: docs are committed on branch ${r.branch}, checked out at .orchestra/ (${r.commit ? `commit ${r.commit}` : 'nothing to repair'}; \`git log ${r.branch}\` is the timeline).`);
+        if (r.codeCommit) c.io.out(`Committed ${r.codeFiles!.join(' and ')} on your branch ${r.userBranch} (commit ${r.codeCommit}): the only commit orchestra makes there.`);
+      } else c.io.out(`Initialised orchestra in ${r.ws.root} with ${r.workers.join(', ')} (${r.commit ? `commit ${r.commit}` : 'nothing to repair'}).`);
       const steps: [string, string][] = [
         ['orchestra doctor', 'check that everything is ready'],
         [`orchestra order ${first} "<title>" --body "<what done means>"`, 'the first order'],

@@ -9,7 +9,7 @@ import { addWorkerText, parseConfigText, rawWorkers, parseYaml, removeWorkerText
 import { planOrder, type Plan } from '../../core/actions.js';
 import type { Config } from '../../core/config.js';
 import { Forbidden } from '../../errors.js';
-import { applyPlan, commitFiles, cryptoRandom } from '../../store/write.js';
+import { applyPlan, commitFiles, commitFilesLocked, cryptoRandom, type FileChange } from '../../store/write.js';
 import { loadWorkspace } from '../../store/load.js';
 import { checkTitle, readBody, type Ctx } from '../context.js';
 import type { Register } from '../context.js';
@@ -27,8 +27,39 @@ function configText(c: Ctx): string {
 
 /** Refuses to commit orchestra.yaml while it holds someone's uncommitted edits (they would be swept in). */
 async function requireCleanConfig(c: Ctx): Promise<void> {
-  const dirty = await c.git.uncommitted([CONFIG_FILE]);
+  const dirty = await c.git.code.uncommitted([CONFIG_FILE]);
   if (dirty.size) throw new Refusal(`${CONFIG_FILE} has uncommitted changes: commit or discard them first, so they are not swept into this commit`);
+}
+
+interface TeamCommit {
+  /** The commit holding the config (and, inline, everything else). */
+  commit: string;
+  /** Branch mode: the commit on the orchestration branch (prompts, docs), and the branch the config went to. */
+  docsCommit?: string;
+  userBranch?: string;
+}
+
+/**
+ * Commits a change of the team: orchestra.yaml with `files`. Inline, one commit; in branch mode orchestra.yaml is the
+ * code's (committed where the user stands) and the files are the orchestration branch's (committed there first).
+ */
+async function commitTeam(c: Ctx, config: string, files: FileChange[], subject: string): Promise<TeamCommit> {
+  const meta = { subject, doc: CONFIG_FILE, actor: 'lead' };
+  const configChange = { path: CONFIG_FILE, text: config };
+  if (c.ws.mode === 'inline') return { commit: await commitFiles(c.ws, c.git, [configChange, ...files], meta) };
+  // One hold of the write lock (the same lock file for both worktrees): no writer commits in between.
+  const [docsCommit, commit] = await c.git.withWriteLock(async () => {
+    const own = files.length ? await commitFilesLocked(c.ws, c.git, files, meta) : undefined;
+    return [own, await commitFilesLocked(c.ws, c.git.code, [configChange], meta)] as const;
+  }, subject);
+  const userBranch = (await c.git.code.exec(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim() || 'HEAD';
+  return { commit, docsCommit, userBranch };
+}
+
+/** Where the commits went, for the user: branch mode says which branch took orchestra.yaml. */
+function committedWhere(t: TeamCommit): string {
+  if (!t.userBranch) return `in commit ${t.commit}`;
+  return `: orchestra.yaml committed on your branch ${t.userBranch} (commit ${t.commit})${t.docsCommit ? `, the rest on the orchestration branch (commit ${t.docsCommit})` : ''}`;
 }
 
 function validated(text: string): Config {
@@ -97,18 +128,15 @@ export const registerWorkerCommand: Register = (program, ctx) => {
       const promptAbs = path.join(c.ws.root, promptRel);
       const keptPrompt = existsSync(promptAbs);
       mkdirSync(path.join(c.ws.docsDir, name), { recursive: true });
-      const commit = await commitFiles(c.ws, c.git, [{ path: CONFIG_FILE, text: next }, ...(keptPrompt ? [] : [{ path: promptRel, text: promptTemplate(seed) }])], {
-        subject: `orchestra: worker-add ${name}: add ${name}${seed.scope.length ? ` (scope ${seed.scope.join(', ')})` : ''}`,
-        doc: CONFIG_FILE,
-        actor: 'lead',
-      });
+      const team = await commitTeam(c, next, keptPrompt ? [] : [{ path: promptRel, text: promptTemplate(seed) }], `orchestra: worker-add ${name}: add ${name}${seed.scope.length ? ` (scope ${seed.scope.join(', ')})` : ''}`);
+      const commit = team.commit;
 
       const order = firstOrder ? (await applyPlan(c.ws, c.git, firstOrder)).doc : undefined;
       if (c.json) {
         c.io.out(JSON.stringify({ worker: name, priority, prompt: promptRel, promptKept: keptPrompt, commit, order: order ?? null }));
         return;
       }
-      c.io.out(`Added ${name} (priority ${priority}${seed.dependsOn.length ? `, depends on ${seed.dependsOn.join(', ')}` : ''}) in commit ${commit}.`);
+      c.io.out(`Added ${name} (priority ${priority}${seed.dependsOn.length ? `, depends on ${seed.dependsOn.join(', ')}` : ''})${team.userBranch ? '' : ' '}${committedWhere(team)}.`);
       c.io.out(keptPrompt ? `Kept the existing prompt ${promptRel}.` : `Wrote its prompt: ${promptRel} (hand it to the agent).`);
       if (order) c.io.out(`First order: ${order}`);
       c.io.out(`Open its watchdog: orchestra watch ${name}`);
@@ -140,14 +168,11 @@ export const registerWorkerCommand: Register = (program, ctx) => {
       await requireCleanConfig(c);
 
       const promptRel = path.relative(c.ws.root, path.resolve(c.ws.root, config.workers.find((w) => w.name === name)!.prompt)).split(path.sep).join('/');
-      const tracked = (await c.git.raw(['ls-files', '--', promptRel, `.orchestra/docs/${name}`, `.orchestra/archive/${name}`])).split('\n').filter(Boolean);
+      const tracked = (await c.git.raw(['ls-files', '--', promptRel, `.orchestra/docs/${name}`, `.orchestra/archive/${name}`])).split('\n').filter(Boolean).map((p) => c.git.fromGit(p));
       // On failure exactly what was removed comes back; nothing else in the tree is touched.
-      const commit = await commitFiles(c.ws, c.git, [{ path: CONFIG_FILE, text: next }, ...tracked.map((t) => ({ path: t, text: undefined }))], {
-        subject: `orchestra: worker-remove ${name}: remove ${name}`,
-        doc: CONFIG_FILE,
-        actor: 'lead',
-      });
+      const team = await commitTeam(c, next, tracked.map((t) => ({ path: t, text: undefined })), `orchestra: worker-remove ${name}: remove ${name}`);
+      const commit = team.commit;
       if (c.json) c.io.out(JSON.stringify({ worker: name, removed: true, files: tracked, commit }));
-      else c.io.out(`Removed ${name} in commit ${commit}${tracked.length ? ` (${tracked.length} file${tracked.length === 1 ? '' : 's'} left the tree; git history keeps them)` : ''}.`);
+      else c.io.out(`Removed ${name}${team.userBranch ? '' : ' '}${committedWhere(team)}${tracked.length ? ` (${tracked.length} file${tracked.length === 1 ? '' : 's'} left the tree; git history keeps them)` : ''}.`);
     });
 };

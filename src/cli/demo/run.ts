@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import { describeConflict, type Conflict } from '../../core/conflicts.js';
 import type { Doc } from '../../core/doc.js';
 import { OrchestraError, UsageError } from '../../errors.js';
-import { Git } from '../../store/git.js';
+import { Git, docsGit } from '../../store/git.js';
 import { metricsFor, refreshHealth } from '../../store/health.js';
 import type { Workspace } from '../../store/workspace.js';
 import { initWorkspace } from '../commands/init.js';
@@ -110,7 +110,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   try {
     const ws = await makeRepo(root);
-    const git = new Git(ws.root, ws.gitDir);
+    const git = docsGit(ws);
     const team: Team = { ws, git };
     const lead = new Lead(team);
     const byName = Object.fromEntries(DEMO_WORKERS.map((w) => [w.name, new SimWorker(team, w.name, w.branch!)]));

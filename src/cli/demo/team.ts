@@ -59,7 +59,7 @@ export class SimWorker {
   /** Creates the worker's branch and worktree from the current main. */
   async checkout(): Promise<void> {
     mkdirSync(path.dirname(this.worktree), { recursive: true });
-    await this.team.git.raw(['worktree', 'add', '-q', '-b', this.branch, this.worktree, 'HEAD']);
+    await this.team.git.code.raw(['worktree', 'add', '-q', '-b', this.branch, this.worktree, 'HEAD']);
   }
 
   async inbox(): Promise<{ inbox: Inbox; loaded: Loaded }> {

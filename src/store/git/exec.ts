@@ -72,6 +72,8 @@ export async function retrying<T>(what: string, fn: () => Promise<T>, notice?: (
 export interface GitRunner {
   readonly root: string;
   exec(args: string[]): Promise<string>;
+  /** A path git printed, relative to `root` (see Git.fromGit). */
+  fromGit?(p: string): string;
   /** Where to say that a write waits on another process's git lock (a CLI's stderr, the daemon's log). */
   notice?: (line: string) => void;
 }

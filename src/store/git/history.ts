@@ -82,7 +82,7 @@ export async function expandBatches(git: GitRunner, entries: TimelineEntry[], ba
   const folderOf = new Map<string, string>();
   for (const chunk of out.split('\x1e')) {
     for (const line of chunk.split('\n').slice(1)) {
-      const m = /^\.orchestra\/(?:docs|archive)\/([^/]+)\/([^/]+)\.md$/.exec(line.trim());
+      const m = /^\.orchestra\/(?:docs|archive)\/([^/]+)\/([^/]+)\.md$/.exec(git.fromGit?.(line.trim()) ?? line.trim());
       if (m) folderOf.set(m[2], m[1]);
     }
   }

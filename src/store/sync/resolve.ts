@@ -21,7 +21,7 @@ async function stage(git: Git, n: 2 | 3, file: string): Promise<string | undefin
 async function rebasing(git: Git): Promise<boolean> {
   for (const p of ['rebase-merge', 'rebase-apply']) {
     const at = (await git.exec(['rev-parse', '--git-path', p])).trim();
-    if (existsSync(path.resolve(git.root, at))) return true;
+    if (existsSync(path.resolve(git.cwd, at))) return true;
   }
   return false;
 }
@@ -64,7 +64,7 @@ export async function resolveByRule(git: Git, op: 'rebase' | 'merge'): Promise<s
         const isDoc = /^\.orchestra\/(docs|archive)\/[^/]+\/[^/]+\.md$/.test(f) || /^(docs|archive)\/[^/]+\/[^/]+\.md$/.test(f);
         const text = isDoc && two !== undefined && three !== undefined ? (op === 'rebase' ? mergeStatusConflict(two, three) : mergeStatusConflict(three, two)) : undefined;
         if (text === undefined) throw new Error(`${f} changed on both sides in a way the merge rule does not cover`);
-        writeFileSync(path.join(git.root, f), text);
+        writeFileSync(path.join(git.cwd, f), text);
         await git.exec(['add', '--', f]);
         resolved.push(f);
       }

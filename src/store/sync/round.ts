@@ -134,8 +134,10 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
       if (hasUpstream) {
         const { ahead, behind } = await counts(git, upstream);
         // Only orchestra's own commits (by their trailers) are ever rebased or pushed: the person's unpushed work is
-        // theirs to publish.
-        if (ahead > 0 && (await foreignCommits(git, `${upstream}..HEAD`)).length) {
+        // theirs to publish. The orchestration worktree of branch mode (a git whose cwd is not the root) holds only
+        // orchestration, hand-committed docs included: all of it is shared.
+        const orchestrationOnly = git.cwd !== git.root;
+        if (ahead > 0 && !orchestrationOnly && (await foreignCommits(git, `${upstream}..HEAD`)).length) {
           return result({ warning: `${say.branch} has commits of your own not yet on ${say.remote}: sync waits until you push them (orchestra never publishes your work)` });
         }
         if (behind > 0) {

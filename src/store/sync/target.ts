@@ -4,7 +4,7 @@
  * and the dashboard) asks `syncTargetOf` and nothing else, so a storage mode changes the target in one place.
  */
 import type { Config } from '../../core/config.js';
-import { Git } from '../git.js';
+import { Git, docsGit } from '../git.js';
 import type { Workspace } from '../workspace.js';
 
 export interface SyncTarget {
@@ -25,11 +25,21 @@ export interface SyncTarget {
  */
 export function syncTargetOf(ws: Workspace, config: Config): SyncTarget | undefined {
   if (!config.sync) return undefined;
+  if (ws.mode === 'branch') {
+    // Only the orchestration branch is shared: the user's branches are never fetched into, rebased or pushed.
+    return { dir: ws.docsRepo, branch: config.orchestration?.branch ?? ownBranchOf(ws), remote: config.sync.remote, intervalMs: config.sync.intervalMs };
+  }
   return { dir: ws.root, branch: config.sync.branch, remote: config.sync.remote, intervalMs: config.sync.intervalMs };
 }
 
 /** The git of the target's worktree: the caller's own when it is the same folder (one write lock either way). */
 export function targetGit(ws: Workspace, target: SyncTarget, git?: Git): Git {
+  if (ws.mode === 'branch') return git && git.cwd === target.dir ? git : docsGit(ws);
   if (git && git.root === target.dir) return git;
   return new Git(target.dir, ws.gitDir);
+}
+
+/** The branch checked out in the orchestration worktree, for a config that names none (it then uses the default). */
+function ownBranchOf(ws: Workspace): string {
+  return docsGit(ws).ownBranch() ?? 'orchestra';
 }
