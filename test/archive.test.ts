@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTemp, git, makeWorkspace, ok, okJson, run, subjects, waitFor } from './helpers.js';
+import { cleanupTemp, git, makeWorkspace, MODES, ogit, ok, okJson, run, subjects, waitFor } from './helpers.js';
 import { docsOnDisk, porcelain } from './daemon-fixture.js';
 import { startDaemon } from '../src/daemon/daemon.js';
 import { locateWorkspace } from '../src/store/workspace.js';
@@ -24,27 +24,28 @@ async function settledThread(dir: string) {
   return { order, report, doubt, answer };
 }
 
+describe.each(MODES)('%s mode', (mode) => {
 describe('orchestra archive', () => {
   it('--dry-run lists and changes nothing; a run moves settled threads in one commit; readers still find them', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     archiveAfter(dir, '0s');
     const t = await settledThread(dir);
     const open = await ok(dir, ['order', 'worker-infra', 'Still open']);
     const openDoubt = await ok(dir, ['--as', 'worker-nlp', 'doubt', 'worker-nlp', 'Unanswered']);
-    const head = git(dir, ['rev-parse', 'HEAD']).trim();
+    const head = ogit(dir, ['rev-parse', 'HEAD']).trim();
 
     const dry = await run(dir, ['archive', '--dry-run']);
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout.trim().split('\n')).toHaveLength(4);
     expect(dry.stdout).toContain(`.orchestra/docs/worker-core/${t.order}.md -> .orchestra/archive/worker-core/${t.order}.md`);
-    expect(git(dir, ['rev-parse', 'HEAD']).trim()).toBe(head);
+    expect(ogit(dir, ['rev-parse', 'HEAD']).trim()).toBe(head);
     expect(docsOnDisk(dir, 'archive')).toEqual([]);
 
     const r = await okJson(dir, ['archive']);
     expect(r.moved).toHaveLength(4);
     expect(r.threads).toBe(1);
     expect(subjects(dir)[0]).toBe('orchestra: archive workspace: 4 settled docs in 1 thread');
-    expect(git(dir, ['show', '--name-status', '--format=', 'HEAD']).trim().split('\n').every((l) => l.startsWith('R100'))).toBe(true);
+    expect(ogit(dir, ['show', '--name-status', '--format=', 'HEAD']).trim().split('\n').every((l) => l.startsWith('R100'))).toBe(true);
     expect(docsOnDisk(dir, 'archive').map((d) => d.id).sort()).toEqual(Object.values(t).sort());
     expect(docsOnDisk(dir).map((d) => d.id).sort()).toEqual([open, openDoubt].sort());
     expect(porcelain(dir)).toBe('');
@@ -56,7 +57,7 @@ describe('orchestra archive', () => {
   });
 
   it('threads not old enough stay; the daemon archives on its periodic scan and never watches the archive', async () => {
-    const dir = await makeWorkspace();
+    const dir = await makeWorkspace({ mode });
     const t = await settledThread(dir);
     expect((await okJson(dir, ['archive', '--dry-run'])).moved).toEqual([]);
     archiveAfter(dir, '0s');
@@ -72,4 +73,5 @@ describe('orchestra archive', () => {
     }
     expect(porcelain(dir)).toBe('');
   });
+});
 });
