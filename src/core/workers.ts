@@ -50,6 +50,8 @@ export interface Config {
   /** No heartbeat for this long with work open: the worker is gone (optional: configs cached before it lack it). */
   goneAfterMs?: number;
   sync?: { remote: string; branch: string; intervalMs: number };
+  /** Review mode (`review:`): the daemon's docs go to the proposals branch (optional: cached configs lack it). */
+  review?: boolean;
   notify?: NotifyConfig;
 }
 

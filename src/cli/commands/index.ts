@@ -28,4 +28,5 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['wait'], load: async () => (await import('./wait.js')).registerWaitCommand },
   { names: ['launch'], load: async () => (await import('./launch.js')).registerLaunchCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
+  { names: ['approve', 'reject'], load: async () => (await import('./review.js')).registerReviewCommands },
 ];

@@ -102,6 +102,7 @@ export const registerUpCommand: Register = (program, ctx) => {
     .option('--host <address>', 'dashboard address', '127.0.0.1')
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')
+    .option('--review', "review mode whatever orchestra.yaml says: the daemon's docs go to orchestra/proposals until approved")
     .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
     .option('--agents', 'with --tmux (implied): each worker\'s agent started by `orchestra launch` in a window of its own')
     .addHelpText(
@@ -117,7 +118,7 @@ Examples:
   $ orchestra up --port 0 --brain anthropic
   $ orchestra up --tmux`,
     )
-    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
+    .action(async (opts: { port: number; host: string; brain?: string; dashboard: boolean; review?: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const ws = c.ws;
       const config = c.config;
@@ -125,7 +126,7 @@ Examples:
       if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const workers = config.workers.map((w) => w.name);
       if (opts.tmux || opts.agents) {
-        const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
+        const args = ['--port', String(opts.port), '--host', opts.host, '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard']), ...(opts.review ? ['--review'] : [])];
         await openTmux(ws, workers, args, c.io, !!opts.agents);
         return;
       }
@@ -150,7 +151,7 @@ Examples:
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
         // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-        daemon = await startDaemon(ws, { brain: brain as BrainKind, config, git: c.git, live, log: (l) => log('daemon', l) });
+        daemon = await startDaemon(ws, { brain: brain as BrainKind, review: !!opts.review, config, git: c.git, live, log: (l) => log('daemon', l) });
       } catch (e) {
         await live.close();
         throw e;
