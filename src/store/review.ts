@@ -133,3 +133,19 @@ export async function rejectProposal(ws: Workspace, git: Git, config: Config, ac
     return { commit, proposals: [p] };
   }, `reject as ${actor}`);
 }
+
+/** The reason each rejection commit gives (its body without the trailers), for the timeline. One `git show`. */
+export async function rejectionReasons(git: Git, commits: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!commits.length) return out;
+  const text = await execGit(git.root, ['show', '-s', '--format=%H%x1f%b%x1e', '--end-of-options', ...commits, '--']).catch(() => '');
+  for (const rec of text.split('\x1e')) {
+    const [commit, body = ''] = rec.replace(/^\n/, '').split('\x1f');
+    if (!commit) continue;
+    // The last paragraph is the trailers; what comes before it is the reason.
+    const paragraphs = body.trim().split(/\n\s*\n/);
+    const why = paragraphs.slice(0, -1).join('\n\n').trim();
+    if (why) out.set(commit, why);
+  }
+  return out;
+}

@@ -128,13 +128,15 @@ Example:
       proposals.catch(() => undefined);
       const loaded = await c.load();
       const { view, alerts } = await buildStatus(loaded, now, { branchChanges });
-      const waiting = await proposals.then((p) => ({ count: p.pending.length, branch: p.branch }), () => ({ count: 0, branch: 'orchestra/proposals' }));
+      const waiting = await proposals.then((p) => ({ count: p.pending.length, branch: p.branch, exists: !!p.tip }), () => ({ count: 0, branch: 'orchestra/proposals', exists: false }));
+      // Only where review mode is in use (configured, or its branch exists): other workspaces keep the plain shape.
+      const reviewing = !!c.config.review || waiting.exists;
       if (c.json) {
-        c.io.out(JSON.stringify({ ...view, proposals: waiting.count }));
+        c.io.out(JSON.stringify(reviewing ? { ...view, proposals: waiting.count } : view));
         return;
       }
       const lines = statusText(loaded, view, alerts, now);
-      if (waiting.count || c.config.review) {
+      if (reviewing) {
         lines.push('', pc.bold(`Proposals for review (${waiting.count})`));
         lines.push(waiting.count ? `  ${waiting.count} waiting on ${waiting.branch}: orchestra list --proposals` : pc.dim('  none'));
       }
