@@ -10,6 +10,7 @@
 import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import { normaliseDoc } from '../core/doc.js';
+import { isValidId } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
 import { GitFailure } from '../errors.js';
 import type { Problem } from '../errors.js';
@@ -17,7 +18,7 @@ import { docsRef, docsTreePrefix } from './docs-branch.js';
 import { parseDocFile } from './frontmatter.js';
 import { execGit } from './git/exec.js';
 import { ACTOR_TRAILER, messageOf, subjectOf } from './git/commit.js';
-import { commitTree, isAncestor, listTree, readFiles, resolveCommit, swapRef, treeWith, writeBlobs, type PlumbingRepo } from './git/plumbing.js';
+import { commitTree, isAncestor, listTree, readFiles, resolveCommit, swapRef, treeOf, treeWith, writeBlobs, type PlumbingRepo } from './git/plumbing.js';
 import type { Workspace } from './workspace.js';
 
 /** The branch review mode proposes on (DESIGN.md). */
@@ -86,14 +87,16 @@ export async function readProposals(ws: Workspace, repo: PlumbingRepo, workers: 
     const at = idOf(p);
     return at && !heldIds.has(at.id);
   });
-  const texts = await readFiles(repo, tip, waiting);
+  const files = await readFiles(repo, tip, waiting);
   for (const treePath of waiting) {
     const { worker, id } = idOf(treePath)!;
-    const text = texts.get(treePath);
-    if (text === undefined) continue;
+    const bytes = files.get(treePath);
+    if (bytes === undefined) continue;
     const relPath = path.relative(ws.root, path.join(ws.docsDir, worker, `${id}.md`)).split(path.sep).join('/');
-    const p: Proposal = { id, worker, treePath, path: relPath, text, problems: [] };
-    const parsed = parseDocFile(Buffer.from(text, 'utf8'));
+    const p: Proposal = { id, worker, treePath, path: relPath, text: bytes.toString('utf8'), problems: [] };
+    // Anyone who can push may have put anything on the branch: only a declared worker's folder and a valid id
+    // can be written into the docs folder by `approve`.
+    const parsed = !workers.has(worker) || !isValidId(id) ? { ok: false as const, message: `is not under a declared worker's folder with a valid id` } : parseDocFile(bytes);
     if (!parsed.ok) p.problems.push({ file: treePath, field: '-', message: parsed.message });
     else {
       const r = normaliseDoc(parsed.data, parsed.body, { path: relPath, worker, id, archived: false, workers, fallbackCreated: () => isoTime(new Date()) });
@@ -161,6 +164,7 @@ export async function withdraw(ws: Workspace, repo: PlumbingRepo, gone: readonly
     const tip = await resolveCommit(repo, ref);
     if (!tip) return undefined;
     const tree = await treeWith(repo, tip, gone.map((p) => ({ path: p.treePath, blob: undefined })));
+    if (tree === (await treeOf(repo, tip))) return undefined; // gone already (a concurrent approve took them)
     const commit = await commitTree(repo, tree, [tip], message, actor === 'lead' ? undefined : actor);
     if (await swapRef(repo, ref, commit, tip, `orchestra: ${verb} ${first.id}`)) return commit;
   }

@@ -58,6 +58,8 @@ async function pick(ws: Workspace, git: Git, view: ProposalsView, query: string,
 
 function refuseBroken(p: Proposal): void {
   if (p.problems.length || !p.doc) throw new Refusal(`${p.id} cannot be approved: ${p.problems.map((x) => x.message).join('; ') || 'it does not read as a doc'} (reject it instead)`);
+  // Approving commits it as the daemon's: a doc someone else put on the branch would be delivered in its name.
+  if (p.doc.from !== 'daemon') throw new Refusal(`${p.id} cannot be approved: it is from ${p.doc.from}, not from the daemon (only the daemon proposes; reject it instead)`);
 }
 
 /**

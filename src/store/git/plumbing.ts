@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { execGit, type ExecOptions } from './exec.js';
+import { execFile } from 'node:child_process';
+import { GIT_CONFIG, cleanEnv, execGit, type ExecOptions } from './exec.js';
 
 /** What plumbing needs of a repository: where git runs, and the git dir for the temporary index. */
 export interface PlumbingRepo {
@@ -42,14 +43,24 @@ export async function listTree(repo: PlumbingRepo, commit: string, prefixes: rea
   return out.split('\0').filter(Boolean);
 }
 
-/** The text of `<commit>:<path>` for each path, in one `cat-file --batch` (a missing one is left out). */
-export async function readFiles(repo: PlumbingRepo, commit: string, paths: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/** git's stdout as bytes (blob sizes count bytes, so the batch output must not be decoded first). */
+function gitBytes(repo: PlumbingRepo, args: string[], input: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', [...GIT_CONFIG.flatMap((c) => ['-c', c]), ...args], { cwd: repo.root, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${stderr.toString('utf8') || err.message}`.trim()));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input);
+  });
+}
+
+/** The bytes of `<commit>:<path>` for each path, in one `cat-file --batch` (a missing one is left out). */
+export async function readFiles(repo: PlumbingRepo, commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
   if (!paths.length) return out;
   // Paths come from ls-tree of the same commit; a newline in one would break the batch protocol, so it is skipped.
   const asked = paths.filter((p) => !p.includes('\n'));
-  const raw = await run(repo, ['cat-file', '--batch'], { input: asked.map((p) => `${commit}:${p}\n`).join('') });
-  const buf = Buffer.from(raw, 'utf8');
+  const buf = await gitBytes(repo, ['cat-file', '--batch'], asked.map((p) => `${commit}:${p}\n`).join(''));
   let at = 0;
   for (const p of asked) {
     const nl = buf.indexOf(10, at);
@@ -59,7 +70,7 @@ export async function readFiles(repo: PlumbingRepo, commit: string, paths: reado
     const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
     if (!m) continue; // `<object> missing`
     const size = Number(m[1]);
-    out.set(p, buf.subarray(at, at + size).toString('utf8'));
+    out.set(p, Buffer.from(buf.subarray(at, at + size)));
     at += size + 1;
   }
   return out;
