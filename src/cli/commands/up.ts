@@ -176,7 +176,7 @@ Examples:
           }
         }
         const self = selfCommand();
-        log('up', `workspace ${ws.root}: daemon running (${brain} brain)${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
+        log('up', `workspace ${ws.root}: daemon running (${brain} brain${opts.review || config.review ? `, review mode: reactions go to orchestra/proposals` : ''})${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
         log('up', 'open each worker\'s watchdog in its own terminal:');
         for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
         log('up', 'Ctrl-C stops the daemon and the dashboard');
