@@ -25,6 +25,7 @@ export const RULES = {
   'cancel-own': 'an order is cancelled by the lead, the worker it is for, or the worker who gave it',
   'own-thread': 'a worker asks only in its own thread',
   'answers-from-lead': 'only the lead answers doubts and escalations',
+  'review-by-lead': "only the lead approves or rejects the daemon's proposals",
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -68,4 +69,10 @@ export function mayAsk(actor: string, worker: string): Refusal | undefined {
 export function mayAnswer(actor: string, target: Doc): Refusal | undefined {
   if (actor === 'lead') return undefined;
   return forbid('answers-from-lead', `${actor} cannot answer ${target.id}`);
+}
+
+/** Review mode: what the daemon proposed reaches the workers only by the lead's hand. */
+export function mayReview(actor: string, verb: 'approve' | 'reject'): Refusal | undefined {
+  if (actor === 'lead') return undefined;
+  return forbid('review-by-lead', `${actor} cannot ${verb} proposals`);
 }

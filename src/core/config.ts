@@ -63,6 +63,7 @@ function buildSchemas() {
     stale_after: duration.optional(),
     metrics: z.strictObject({ window: duration.optional().describe('the metrics window everywhere (CLI, dashboard, API, alerts)') }).optional(),
     gone_after: duration.optional(),
+    review: z.boolean().optional().describe("true: the daemon's docs go to the orchestra/proposals branch until the lead approves them"),
     sync: z
       .strictObject({ remote: remote.optional(), branch: branch.optional(), interval: duration.optional() })
       .optional(),
@@ -276,6 +277,7 @@ export function resolveConfig(data: unknown, file = CONFIG_FILE): ConfigResult {
     staleAfterMs: ms.stale_after,
     metricsWindowMs: ms['metrics.window'],
     goneAfterMs: ms.gone_after,
+    review: raw.review ?? false,
     sync: raw.sync
       ? { remote: raw.sync.remote ?? 'origin', branch: raw.sync.branch ?? 'main', intervalMs: ms['sync.interval'] }
       : undefined,

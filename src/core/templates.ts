@@ -63,6 +63,7 @@ faq:
 
 archive_after: 14d                 # settled threads older than this move to .orchestra/archive/
 stale_after: 4h                    # an order in progress with no activity for this long raises an alert
+review: false                      # true: the daemon's docs wait for the lead's approval on the proposals branch
 ${orchestrationBranch ? orchestrationBlock(orchestrationBranch) : ''}`;
 }
 

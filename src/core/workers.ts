@@ -55,6 +55,8 @@ export interface Config {
   sync?: { remote: string; branch: string; intervalMs: number };
   /** Branch mode (DESIGN.md "Files"): the branch docs are committed on. Absent in inline mode. */
   orchestration?: { branch: string };
+  /** Review mode (`review:`): the daemon's docs go to the proposals branch (optional: cached configs lack it). */
+  review?: boolean;
   notify?: NotifyConfig;
 }
 

@@ -9,7 +9,9 @@ import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { Reaction } from '../core/plan.js';
 import { retryOnGitLocks, subjectOf, type Git } from '../store/git.js';
-import { batchCommit, createDocFiles, undoCreated, type Written } from '../store/write.js';
+import { docPath } from '../store/docs.js';
+import { propose, proposalsBranch } from '../store/proposals.js';
+import { batchCommit, createDocFiles, renderDocs, undoCreated, type Written } from '../store/write.js';
 import type { Workspace } from '../store/workspace.js';
 
 export interface Planned {
@@ -30,6 +32,8 @@ export interface Applied {
   commit?: string;
   /** Triggers gone from disk by the time the lock was ours (a writer rolled back): no reaction, not handled. */
   vanished?: Set<string>;
+  /** Review mode: the branch the reactions were proposed on (nothing was written on disk). */
+  proposed?: string;
 }
 
 /** Paths among `paths` that git does not have yet: untracked, or staged as added but not committed. */
@@ -97,50 +101,79 @@ export function lockReleased(git: Git, maxMs = 2000): Promise<void> {
   });
 }
 
-export async function applyBatch(ws: Workspace, git: Git, planned: readonly Planned[], now: Date): Promise<Applied> {
+/**
+ * Hand-written triggers of the batch that no commit holds yet, committed as their authors (grouped per author),
+ * while `alongside` runs (the daemon stages its reactions meanwhile). The caller holds the write lock.
+ */
+async function commitFreshTriggers<T>(git: Git, planned: readonly Planned[], alongside: Promise<T>): Promise<{ authored: Applied['authored']; alongside: T }> {
+  // Triggers an orchestra writer committed (the CLI, the dashboard) need no git status: the usual case.
+  const committed = git.recentlyCommitted();
+  const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
+  // Two independent git calls at once: which triggers are hand-written and new (status reads without taking the
+  // index lock), and the caller's own step.
+  const [fresh, other] = await Promise.all([unsure.length ? newPaths(git, unsure) : new Set<string>(), alongside]);
+  const authored: Applied['authored'] = [];
+  if (fresh.size) {
+    const byAuthor = new Map<string, Doc[]>();
+    for (const p of planned) {
+      if (!fresh.has(p.trigger.path)) continue;
+      const list = byAuthor.get(p.trigger.from) ?? [];
+      list.push(p.trigger);
+      byAuthor.set(p.trigger.from, list);
+    }
+    // `commit --only` takes just these paths: the reactions stay staged for their own commit below.
+    for (const [author, docs] of byAuthor) {
+      const commit = await commitAsAuthor(git, author, docs);
+      authored.push({ author, docs: docs.map((d) => d.id), commit });
+    }
+  }
+  return { authored, alongside: other };
+}
+
+/** The reactions written, split back per planned trigger (same order as the input). */
+function perTrigger(planned: readonly Planned[], written: readonly Written[]): Written[][] {
+  const per: Written[][] = [];
+  let i = 0;
+  for (const p of planned) {
+    per.push(written.slice(i, i + p.reaction.docs.length));
+    i += p.reaction.docs.length;
+  }
+  return per;
+}
+
+/**
+ * Review mode: the reactions are committed on the proposals branch (store/proposals.ts) instead of the docs
+ * folder; nothing is written on disk. The triggers they react to are named in that commit, so they stay handled
+ * after a restart or with no state folder. The caller holds the write lock.
+ */
+async function proposeLocked(ws: Workspace, git: Git, planned: readonly Planned[], now: Date, vanished: Set<string>): Promise<Applied> {
+  const { authored } = await commitFreshTriggers(git, planned, Promise.resolve());
+  const inputs = planned.flatMap((p) => p.reaction.docs);
+  if (!inputs.length) return { authored, written: planned.map(() => []), vanished };
+  const written = renderDocs(ws, inputs, now, (worker, id) => existsSync(docPath(ws, worker, id)));
+  const triggers = planned.filter((p) => p.reaction.docs.length).map((p) => p.trigger.id);
+  const commit = await propose(ws, git, written.map((w) => ({ id: w.id, worker: w.doc.worker, type: w.doc.type, title: w.doc.title, text: w.text })), triggers);
+  for (const w of written) w.commit = commit;
+  return { authored, written: perTrigger(planned, written), commit, vanished, proposed: (await proposalsBranch(git)) };
+}
+
+export async function applyBatch(ws: Workspace, git: Git, planned: readonly Planned[], now: Date, opts: { review?: boolean } = {}): Promise<Applied> {
   await lockReleased(git);
   return git.withWriteLock(async () => {
     // Under the lock, the trigger must still be there: a CLI whose commit failed removes its doc again.
     const vanished = new Set(planned.filter((p) => !existsSync(path.join(ws.root, p.trigger.path))).map((p) => p.trigger.id));
     if (vanished.size) planned = planned.map((p) => (vanished.has(p.trigger.id) ? { ...p, reaction: { ...p.reaction, docs: [] } } : p));
+    if (opts.review) return proposeLocked(ws, git, planned, now, vanished);
     const inputs = planned.flatMap((p) => p.reaction.docs);
     const written = inputs.length ? createDocFiles(ws, inputs, now) : [];
     const paths = written.map((w) => w.path);
     try {
-      // Two independent git calls at once: which triggers are hand-written and new (status reads without taking
-      // the index lock), and staging the reactions.
-      // Triggers an orchestra writer committed (the CLI, the dashboard) need no git status: the usual case.
-      const committed = git.recentlyCommitted();
-      const unsure = planned.map((p) => p.trigger.path).filter((p) => !committed.has(p));
-      const [fresh] = await Promise.all([
-        unsure.length ? newPaths(git, unsure) : new Set<string>(),
-        paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths]), { notice: git.notice }) : undefined,
-      ]);
-      const authored: Applied['authored'] = [];
-      if (fresh.size) {
-        const byAuthor = new Map<string, Doc[]>();
-        for (const p of planned) {
-          if (!fresh.has(p.trigger.path)) continue;
-          const list = byAuthor.get(p.trigger.from) ?? [];
-          list.push(p.trigger);
-          byAuthor.set(p.trigger.from, list);
-        }
-        // `commit --only` takes just these paths: the reactions stay staged for their own commit below.
-        for (const [author, docs] of byAuthor) {
-          const commit = await commitAsAuthor(git, author, docs);
-          authored.push({ author, docs: docs.map((d) => d.id), commit });
-        }
-      }
+      const stage = paths.length ? retryOnGitLocks(() => git.exec(['add', '--intent-to-add', '--', ...paths]), { notice: git.notice }) : Promise.resolve(undefined);
+      const { authored } = await commitFreshTriggers(git, planned, stage);
       if (!written.length) return { authored, written: planned.map(() => []), vanished };
       const commit = await git.commitStaged(batchCommit(written, 'daemon'));
       for (const w of written) w.commit = commit;
-      const per: Written[][] = [];
-      let i = 0;
-      for (const p of planned) {
-        per.push(written.slice(i, i + p.reaction.docs.length));
-        i += p.reaction.docs.length;
-      }
-      return { authored, written: per, commit, vanished };
+      return { authored, written: perTrigger(planned, written), commit, vanished };
     } catch (e) {
       // The reactions were staged here (intent-to-add), not by commitPaths: unstage them too.
       await undoCreated(ws, git, written, { unstage: true });

@@ -275,7 +275,7 @@ class Daemon implements DaemonContext {
 
     let applied;
     try {
-      applied = await applyBatch(this.ws, this.git, planned, now);
+      applied = await applyBatch(this.ws, this.git, planned, now, { review: !!(this.opts.review || this.config.review) });
     } catch (e) {
       this.counts.errors++;
       const error = errorLine(e);
@@ -300,13 +300,13 @@ class Daemon implements DaemonContext {
         return;
       }
       const written = applied.written[i];
-      for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
+      if (!applied.proposed) for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
       this.ledger.markHandled(p.trigger.id);
       this.queue.delete(p.trigger.id);
       ids.push(p.trigger.id);
       this.counts.handled++;
       this.counts.reactions += written.length;
-      reportDecision(this, p, written, now);
+      reportDecision(this, p, written, now, applied.proposed);
     });
     this.ledger.append(ids);
     // Budget and breaker alerts are raised while deciding: tell the lead now rather than at the next poll.

@@ -75,7 +75,7 @@ export async function decideBatch(ctx: DaemonContext, brain: Brain, limits: Limi
 }
 
 /** What was decided for a trigger whose reactions are committed: its loop guard's alert, and the trigger event. */
-export function reportDecision(ctx: DaemonContext, p: Planned, written: readonly Written[], now: Date): void {
+export function reportDecision(ctx: DaemonContext, p: Planned, written: readonly Written[], now: Date, proposed?: string): void {
   if (p.reaction.guard) {
     ctx.emit({ kind: 'loop_guard', trigger: p.trigger.id, worker: p.trigger.from, message: p.reaction.guard });
     ctx.state.alert({
@@ -96,6 +96,7 @@ export function reportDecision(ctx: DaemonContext, p: Planned, written: readonly
     message: p.reaction.message,
     reactions: written.map((w) => w.id),
     commit: written[0]?.commit,
+    ...(proposed && written.length ? { proposed } : {}),
     ms: performance.now() - p.started,
     brainMs: p.brainMs,
   });

@@ -5,7 +5,14 @@
  */
 import { appendCursor, readCursor, writeCursor } from '../store/cursor.js';
 import { handledFromHistory, lastDaemonCommit } from '../store/cursor-history.js';
+import { lastProposal, proposedTriggers } from '../store/proposals.js';
 import type { DaemonContext } from './context.js';
+
+/** The later of two ISO dates (either may be missing). */
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a || !b) return a ?? b;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
 
 export class Ledger {
   /** Ids the cursor lists, plus those handled by this run. */
@@ -27,8 +34,12 @@ export class Ledger {
     const cursor = readCursor(ws);
     let adopted = 0;
     const liveIds = new Set(live.docs().map((d) => d.id));
+    // Review mode: a trigger whose reaction was proposed is handled, whatever became of the proposal (approved,
+    // rejected, still waiting), and whether or not the cursor got to say so before a crash.
+    const proposed = await proposedTriggers(ws, this.ctx.git).catch(() => new Set<string>());
+    for (const id of proposed) if (liveIds.has(id)) this.handled.add(id);
     // Shared through a remote: the daemon commits in history are other clones' daemons', not this one's.
-    const lastDaemon = cursor.existed || opts.ignoreHistory ? undefined : await lastDaemonCommit(this.ctx.git);
+    const lastDaemon = cursor.existed || opts.ignoreHistory ? undefined : latest(await lastDaemonCommit(this.ctx.git), await lastProposal(this.ctx.git).catch(() => undefined));
     if (lastDaemon) {
       // No state folder, but this daemon has worked here before: not a first start (see cursor-history.ts).
       for (const id of handledFromHistory(live.docs(), lastDaemon)) this.handled.add(id);
@@ -46,7 +57,7 @@ export class Ledger {
     } else {
       // Compaction: the cursor keeps only live ids (archived docs are never seen again), and loses a torn line.
       for (const id of cursor.handled) if (liveIds.has(id)) this.handled.add(id);
-      this.ctx.state.cursor(() => writeCursor(ws, [...cursor.handled].filter((id) => liveIds.has(id))));
+      this.ctx.state.cursor(() => writeCursor(ws, [...this.handled]));
     }
     return adopted;
   }

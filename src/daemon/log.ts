@@ -10,7 +10,7 @@ import type { Workspace } from '../store/workspace.js';
 /** Every kind of event, as a discriminated union: each has its readable form below. */
 export type DaemonEvent =
   | { kind: 'start'; pid: number; brain: string; liveDocs: number; adopted: number; pending: number; catchUp: boolean; once: boolean }
-  | { kind: 'trigger'; trigger: string; type: string; from: string; worker: string; decision: string; message: string; reactions: string[]; commit?: string; ms: number; brainMs?: number }
+  | { kind: 'trigger'; trigger: string; type: string; from: string; worker: string; decision: string; message: string; reactions: string[]; commit?: string; proposed?: string; ms: number; brainMs?: number }
   | { kind: 'committed_author'; docs: string[]; author: string; commit: string }
   | { kind: 'recovered'; docs: string[]; commit: string }
   | { kind: 'invalid'; file: string; problems: string }
@@ -45,7 +45,7 @@ export function formatEvent(e: DaemonEvent, at: Date): string {
     case 'start':
       return `${t} daemon started (pid ${e.pid}, brain ${e.brain}): ${e.liveDocs} live docs, ${e.adopted ? `${e.adopted} adopted as handled, ` : ''}${e.pending} to handle${e.once ? ' (--once)' : ''}`;
     case 'trigger':
-      return `${t} ${e.type} ${e.trigger} (${e.from}): ${e.message}${e.reactions.length ? ` -> ${e.reactions.join(', ')}` : ''} [${Math.round(e.ms)} ms]`;
+      return `${t} ${e.type} ${e.trigger} (${e.from}): ${e.message}${e.reactions.length ? ` -> ${e.proposed ? `proposed on ${e.proposed}: ` : ''}${e.reactions.join(', ')}` : ''} [${Math.round(e.ms)} ms]`;
     case 'committed_author':
       return `${t} committed ${e.docs.length} hand-written doc${e.docs.length === 1 ? '' : 's'} as ${e.author}: ${e.docs.join(', ')}`;
     case 'recovered':

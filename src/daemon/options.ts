@@ -26,6 +26,8 @@ export interface DaemonOptions {
   once?: boolean;
   /** On the first start in a workspace, handle existing docs instead of adopting them as handled. */
   catchUp?: boolean;
+  /** Review mode whatever orchestra.yaml says: reactions go to the proposals branch (`daemon --review`). */
+  review?: boolean;
   /** Where readable lines go (default: stderr). */
   log?: (line: string) => void;
   now?: () => Date;

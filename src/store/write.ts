@@ -12,8 +12,8 @@ import { bodyProblem, frontmatterOf } from '../core/doc.js';
 import { UsageError } from '../errors.js';
 import { generateId, withFreshTail, type Random } from '../core/ids.js';
 import { isoTime } from '../core/time.js';
-import { createDocFile } from './docs.js';
-import { setFrontmatterKey } from './frontmatter.js';
+import { createDocFile, docPath } from './docs.js';
+import { serializeDoc, setFrontmatterKey } from './frontmatter.js';
 import { subjectOf, type CommitRequest, type Git } from './git.js';
 import { loadWorkspace } from './load.js';
 import { publishAfterWrite } from './sync/publish.js';
@@ -124,6 +124,26 @@ function createAll(ws: Workspace, planned: readonly PlannedDoc[], random: Random
     throw e;
   }
   return written;
+}
+
+/** A new doc rendered but not written: where it would land, and its text (review mode's proposals). */
+export type Rendered = Written & { text: string };
+
+/**
+ * Renders new docs without writing them: ids (a fresh tail where `taken` says the name is used), their paths in
+ * the docs folder and their text, exactly as `createDocFiles` would write them.
+ */
+export function renderDocs(ws: Workspace, inputs: readonly NewDoc[], now: Date, taken: (worker: string, id: string) => boolean, random: Random = cryptoRandom): Rendered[] {
+  return inputs.map((input) => {
+    const p = plannedOf(input, now, random);
+    const badBody = bodyProblem(p.body);
+    if (badBody) throw new UsageError(`the body ${badBody}`);
+    let id = p.id;
+    for (let n = 0; n < 20 && taken(p.worker, id); n++) id = withFreshTail(p.id, random);
+    const { body, ...doc } = { ...p, id };
+    const relPath = rel(ws, docPath(ws, p.worker, id));
+    return { id, path: relPath, commit: '', doc: { ...doc, path: relPath }, text: serializeDoc(frontmatterOf(doc), body) };
+  });
 }
 
 export function removeDocFiles(ws: Workspace, written: readonly Written[]): void {

@@ -14,6 +14,7 @@ export const registerDaemonCommand: Register = (program, ctx) => {
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--once', 'handle what is new, then exit (for cron or CI)')
     .option('--catch-up', 'on the first start in this workspace, handle existing docs instead of adopting them as handled')
+    .option('--review', "review mode whatever orchestra.yaml says: reactions go to orchestra/proposals until the lead approves them")
     .addHelpText(
       'after',
       `
@@ -22,7 +23,8 @@ One daemon per workspace (lock: .orchestra/state/daemon.pid). Ctrl-C finishes th
 
 Example:
   $ orchestra daemon
-  $ orchestra daemon --once --catch-up`,
+  $ orchestra daemon --once --catch-up
+  $ orchestra daemon --review`,
     )
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
@@ -38,7 +40,9 @@ Example:
         if (left.length) throw new OrchestraError(`the running daemon (pid ${running.pid}) has not handled ${left.join(', ')} after 60 s: see .orchestra/state/logs/daemon.jsonl`);
         return;
       }
-      const handle = await startDaemon(c.ws, { brain: brain as BrainKind, once: !!opts.once, catchUp: !!opts.catchUp, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
+      const review = !!(opts.review || c.config.review);
+      if (review) c.io.err(`review mode: reactions are proposed on orchestra/proposals; deliver them with \`orchestra approve <id>|--all\` or by merging that branch`);
+      const handle = await startDaemon(c.ws, { brain: brain as BrainKind, once: !!opts.once, catchUp: !!opts.catchUp, review: !!opts.review, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {
         await handle.ready;

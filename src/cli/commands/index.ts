@@ -32,4 +32,5 @@ export const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['attach'], load: async () => (await import('./attach.js')).registerAttachCommand },
   { names: ['migrate'], load: async () => (await import('./migrate.js')).registerMigrateCommand },
   { names: ['hook'], load: async () => (await import('./hook.js')).registerHookCommand },
+  { names: ['approve', 'reject'], load: async () => (await import('./review.js')).registerReviewCommands },
 ];

@@ -41,12 +41,13 @@ export const registerLogCommand: Register = (program, ctx) => {
     .description('the activity timeline read from git: who, when, what, which doc; newest first')
     .option('--worker <w>', "only this worker's thread and what it did")
     .option('--since <when>', 'only since a duration ago (7d) or a date')
-    .option('--type <t>', 'only this kind of entry: order, start, cancel, report, doubt, answer, escalation, archive...')
+    .option('--type <t>', 'only this kind of entry: order, start, cancel, report, doubt, answer, escalation, archive, reject...')
     .option('--limit <n>', 'at most n entries', numberOption('--limit', { integer: true, min: 1 }))
     .addHelpText(
       'after',
       `
-Each entry is one orchestra commit: {commit, at, actor, type, worker, doc, title} with --json.
+Each entry is one orchestra commit: {commit, at, actor, type, worker, doc, title} with --json; a rejection of a
+proposal (review mode, type reject) adds {why}.
 
 Example:
   $ orchestra log --worker worker-core --since 2d`,
@@ -63,8 +64,12 @@ Example:
       if (opts.limit) entries = entries.slice(0, opts.limit);
       const titles = titlesOf(c, entries.filter((e) => e.title === e.doc).map((e) => e.doc));
       entries = entries.map((e) => (titles.has(e.doc) && e.title === e.doc ? { ...e, title: titles.get(e.doc)! } : e));
+      // A rejection (review mode) carries its reason in the commit's body.
+      const rejections = entries.filter((e) => e.type === 'reject');
+      const reasons = rejections.length ? await (await import('../../store/review.js')).rejectionReasons(c.git, rejections.map((e) => e.commit)) : new Map<string, string>();
+      const withWhy = (e: (typeof entries)[number]) => (reasons.has(e.commit) ? { ...e, why: reasons.get(e.commit)! } : e);
       if (c.json) {
-        c.io.out(JSON.stringify(entries));
+        c.io.out(JSON.stringify(entries.map(withWhy)));
         return;
       }
       if (!entries.length) c.io.err('no activity yet');
@@ -74,7 +79,8 @@ Example:
         const who = safeLine(e.actor === e.worker || e.worker === 'lead' ? e.actor : `${e.actor} → ${e.worker}`);
         const type = safeLine(e.type);
         const head = `${shortDate(e.at)}  ${type.padEnd(10)} ${who}: `;
-        c.io.out(`${pc.dim(shortDate(e.at))}  ${type.padEnd(10)} ${who}: ${fit(safeLine(e.title), Math.max(10, 80 - head.length))}\n${pc.dim(`${' '.repeat(18)}${safeLine(e.doc)}`)}`);
+        const why = reasons.get(e.commit);
+        c.io.out(`${pc.dim(shortDate(e.at))}  ${type.padEnd(10)} ${who}: ${fit(safeLine(e.title), Math.max(10, 80 - head.length))}\n${pc.dim(`${' '.repeat(18)}${safeLine(e.doc)}`)}${why ? `\n${' '.repeat(18)}why: ${fit(safeLine(why), 57)}` : ''}`);
       }
     });
 };

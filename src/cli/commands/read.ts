@@ -9,7 +9,10 @@ import { ambiguityMessage, resolveId, shortIdOf, tailCounts } from '../../core/i
 import { docJson, inboxJson } from '../../core/json.js';
 import type { Doc } from '../../core/doc.js';
 import { docFull, docLine } from '../format.js';
-import type { Register } from '../context.js';
+import type { Ctx, Register } from '../context.js';
+import { derive } from '../../core/state.js';
+import { workerNames } from '../../core/workers.js';
+import { safeLine } from '../terminal.js';
 import { numberOption } from '../options.js';
 
 const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'cancelled', 'open', 'answered', 'resolved', 'ready'];
@@ -19,6 +22,31 @@ const STATES = ['pending', 'waiting', 'in_progress', 'completed', 'blocked', 'ca
 function shortener(all: readonly Doc[]): (d: Doc) => string {
   const tails = tailCounts(all.map((d) => d.id));
   return (d) => shortIdOf(d.id, tails);
+}
+
+/** `list --proposals`: what the daemon proposed and the lead has not approved, rejected or merged yet. */
+async function listProposals(c: Ctx, opts: { worker?: string; type?: string; state?: string; limit?: number }): Promise<void> {
+  const { readProposals } = await import('../../store/proposals.js');
+  const [loaded, view] = await Promise.all([c.load({ liveOnly: true }), readProposals(c.ws, c.git, workerNames(c.config))]);
+  for (const p of view.pending) if (!p.doc) c.io.err(`warning: proposal ${p.id} does not read as a doc: ${safeLine(p.problems.map((x) => x.message).join('; '))}`);
+  const proposed = view.pending.flatMap((p) => (p.doc ? [p.doc] : []));
+  const derived = derive([...loaded.docs, ...proposed], c.config);
+  let docs = proposed;
+  if (opts.worker) docs = docs.filter((d) => d.worker === opts.worker);
+  if (opts.type) docs = docs.filter((d) => d.type === opts.type);
+  if (opts.state) docs = docs.filter((d) => derived.stateOf(d) === (opts.state === 'ready' ? 'pending' : opts.state));
+  if (opts.limit) docs = docs.slice(-opts.limit);
+  if (c.json) {
+    c.io.out(JSON.stringify(docs.map((d) => ({ ...docJson(d, derived, true), proposedOn: view.branch }))));
+    return;
+  }
+  if (!docs.length) {
+    c.io.err(`no proposals waiting on ${view.branch}`);
+    return;
+  }
+  const short = shortener([...loaded.docs, ...proposed]);
+  c.io.out(docs.map((d) => docLine(d, derived, short(d))).join('\n'));
+  c.io.err(pc.dim(`${docs.length} waiting on ${view.branch} (read one: \`orchestra list --proposals --json\`); deliver with \`orchestra approve <id>|--all\`, refuse with \`orchestra reject <id> --why "..."\``));
 }
 
 export const registerReadCommands: Register = (program, ctx) => {
@@ -59,12 +87,17 @@ export const registerReadCommands: Register = (program, ctx) => {
     .option('--state <s>', `only docs in this derived state: ${STATES.join(', ')}`)
     .option('--limit <n>', 'only the newest n', numberOption('--limit', { integer: true, min: 1 }))
     .option('--archived', 'include archived docs (default: only when --json)')
-    .addHelpText('after', '\nExample:\n  $ orchestra list --worker worker-core --type order --state waiting --json')
+    .option('--proposals', "review mode: the daemon's docs waiting on orchestra/proposals for the lead's approval")
+    .addHelpText('after', '\nExample:\n  $ orchestra list --worker worker-core --type order --state waiting --json\n  $ orchestra list --proposals')
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);
       if (opts.worker) c.requireWorker(opts.worker);
       if (opts.type && !(DOC_TYPES as readonly string[]).includes(opts.type)) throw new UsageError(`unknown type "${opts.type}": use ${DOC_TYPES.join(', ')}`);
       if (opts.state && !STATES.includes(opts.state)) throw new UsageError(`unknown state "${opts.state}": use ${STATES.join(', ')}`);
+      if (opts.proposals) {
+        await listProposals(c, opts);
+        return;
+      }
       const loaded = await c.load();
       let docs = loaded.docs;
       if (opts.worker) docs = docs.filter((d) => d.worker === opts.worker);

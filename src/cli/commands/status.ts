@@ -12,6 +12,7 @@ import { statusJson, type StatusJson, type SyncStatusJson } from '../../core/jso
 import { brainBlock, brainLines } from '../../store/brain-stats.js';
 import type { Ctx, Register } from '../context.js';
 import { safeLine } from '../terminal.js';
+import { workerNames } from '../../core/workers.js';
 
 export type StatusView = StatusJson;
 
@@ -141,14 +142,25 @@ Example:
       // git's side of the health scan needs no docs: it runs while they load.
       const branchChanges = collectBranchChanges(c.git, c.config);
       branchChanges.catch(() => undefined);
+      // Review mode's waiting proposals: read from the proposals branch (plumbing, no checkout) alongside.
+      const proposals = import('../../store/proposals.js').then((m) => m.readProposals(c.ws, c.git, workerNames(c.config)));
+      proposals.catch(() => undefined);
       const loaded = await c.load();
       const { view, alerts } = await buildStatus(loaded, now, { branchChanges });
       const sync = await syncStatus(c);
+      const waiting = await proposals.then((p) => ({ count: p.pending.length, branch: p.branch, exists: !!p.tip }), () => ({ count: 0, branch: 'orchestra/proposals', exists: false }));
+      // Only where review mode is in use (configured, or its branch exists): other workspaces keep the plain shape.
+      const reviewing = !!c.config.review || waiting.exists;
       if (c.json) {
-        c.io.out(JSON.stringify(sync ? { ...view, sync } : view));
+        c.io.out(JSON.stringify({ ...view, ...(sync ? { sync } : {}), ...(reviewing ? { proposals: waiting.count } : {}) }));
         return;
       }
-      c.io.out(statusText(loaded, view, alerts, now).join('\n'));
+      const lines = statusText(loaded, view, alerts, now);
+      if (reviewing) {
+        lines.push('', pc.bold(`Proposals for review (${waiting.count})`));
+        lines.push(waiting.count ? `  ${waiting.count} waiting on ${waiting.branch}: orchestra list --proposals` : pc.dim('  none'));
+      }
+      c.io.out(lines.join('\n'));
       if (sync) c.io.out(syncLine(sync, now));
     });
 };

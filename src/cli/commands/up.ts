@@ -103,6 +103,7 @@ export const registerUpCommand: Register = (program, ctx) => {
     .option('--token <secret>', 'the dashboard\'s access token (generated and printed when --host is not loopback)')
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')
+    .option('--review', "review mode whatever orchestra.yaml says: the daemon's docs go to orchestra/proposals until approved")
     .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
     .option('--agents', 'with --tmux (implied): each worker\'s agent started by `orchestra launch` in a window of its own')
     .addHelpText(
@@ -118,7 +119,7 @@ Examples:
   $ orchestra up --port 0 --brain anthropic
   $ orchestra up --tmux`,
     )
-    .action(async (opts: { port: number; host: string; token?: string; brain?: string; dashboard: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
+    .action(async (opts: { port: number; host: string; token?: string; brain?: string; dashboard: boolean; review?: boolean; tmux?: boolean; agents?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const ws = c.ws;
       const config = c.config;
@@ -126,7 +127,7 @@ Examples:
       if (!BRAIN_KINDS.includes(brain as BrainKind)) throw new UsageError(`unknown brain "${opts.brain}": use ${BRAIN_KINDS.join(', ')}`);
       const workers = config.workers.map((w) => w.name);
       if (opts.tmux || opts.agents) {
-        const args = ['--port', String(opts.port), '--host', opts.host, ...(opts.token ? ['--token', opts.token] : []), '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard'])];
+        const args = ['--port', String(opts.port), '--host', opts.host, ...(opts.token ? ['--token', opts.token] : []), '--brain', brain, ...(opts.dashboard ? [] : ['--no-dashboard']), ...(opts.review ? ['--review'] : [])];
         await openTmux(ws, workers, args, c.io, !!opts.agents);
         return;
       }
@@ -151,7 +152,7 @@ Examples:
       let daemon: Awaited<ReturnType<typeof startDaemon>>;
       try {
         // The daemon checks conflicts and stalled workers on its periodic scan, so alerts appear unasked.
-        daemon = await startDaemon(ws, { brain: brain as BrainKind, config, git: c.git, live, log: (l) => log('daemon', l) });
+        daemon = await startDaemon(ws, { brain: brain as BrainKind, review: !!opts.review, config, git: c.git, live, log: (l) => log('daemon', l) });
       } catch (e) {
         await live.close();
         throw e;
@@ -176,7 +177,7 @@ Examples:
           }
         }
         const self = selfCommand();
-        log('up', `workspace ${ws.root}: daemon running (${brain} brain)${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
+        log('up', `workspace ${ws.root}: daemon running (${brain} brain${opts.review || config.review ? `, review mode: reactions go to orchestra/proposals` : ''})${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
         log('up', 'open each worker\'s watchdog in its own terminal:');
         for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
         log('up', 'Ctrl-C stops the daemon and the dashboard');

@@ -23,6 +23,10 @@ export interface CommitRequest {
   actor: string;
   /** Author name; when absent git's configured identity is used (the lead's own). */
   authorName?: string;
+  /** Further trailers after the actor (`Orchestra-Approved-By: lead`), values on one line. */
+  trailers?: readonly (readonly [string, string])[];
+  /** A paragraph between the subject and the trailers (a rejection's reason). */
+  body?: string;
 }
 
 /** `[branch (root-commit) abc1234] subject`; a branch name may itself hold `]`. */
@@ -34,9 +38,12 @@ export function subjectOf(type: string, worker: string, title: string): string {
   return `orchestra: ${type} ${worker}: ${t.length > 150 ? `${t.slice(0, 147)}...` : t}`;
 }
 
-export function messageOf(req: Pick<CommitRequest, 'subject' | 'doc' | 'actor' | 'moreDocs'>): string {
+export function messageOf(req: Pick<CommitRequest, 'subject' | 'doc' | 'actor' | 'moreDocs' | 'trailers' | 'body'>): string {
   const docs = [req.doc, ...(req.moreDocs ?? [])].map((d) => `${DOC_TRAILER}: ${d}\n`).join('');
-  return `${req.subject}\n\n${docs}${ACTOR_TRAILER}: ${req.actor}\n`;
+  const more = (req.trailers ?? []).map(([k, v]) => `${k}: ${oneLine(v)}\n`).join('');
+  // The trailers stay the last paragraph, so a body line that looks like one is read as text.
+  const body = req.body?.trim() ? `${req.body.trim()}\n\n` : '';
+  return `${req.subject}\n\n${body}${docs}${ACTOR_TRAILER}: ${req.actor}\n${more}`;
 }
 
 /** The `git commit` arguments of a request: the message and author as option values, the paths after `--`. */
