@@ -5,6 +5,7 @@
  * lead; `reject` records the reason in the timeline; without the session token nothing changes.
  */
 import { existsSync } from 'node:fs';
+import { get, type ClientRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTemp, docsRepo, git, makeWorkspace, ok, okJson, waitFor } from './helpers.js';
@@ -137,6 +138,46 @@ describe('review mode from the dashboard: /api/proposals and the approve and rej
       const res = await post(action, body);
       expect([action, body, res.status]).toEqual([action, body, status]);
       expect((await res.json()).error).toMatch(message);
+    }
+  });
+});
+
+describe('the dashboard follows the proposals branch: a `proposals` event on the event stream', () => {
+  afterAll(cleanupTemp);
+
+  it('when the daemon proposes, and when the CLI rejects (no file of the docs changes)', async () => {
+    const dir = await reviewWorkspace('branch');
+    const daemon = await startDaemonCli(dir);
+    const dash = await startCliDashboard(dir);
+    let text = '';
+    let req: ClientRequest | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        req = get(new URL('/api/events', dash.url), (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          resolve();
+        });
+        req.on('error', reject);
+      });
+      await waitFor(() => text.includes('event: hello'));
+      const tips = () => [...text.matchAll(/event: proposals\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]).tip as string | null);
+      expect(tips()).toEqual([]);
+      const q = await ok(dir, ['--as', 'worker-infra', 'doubt', 'worker-infra', 'vitest here?']);
+      const proposed = await waitFor(async () => ((await okJson<{ id: string; re: string }[]>(dir, ['list', '--proposals'])).find((p) => p.re === q)));
+      const tip = () => git(dir, ['rev-parse', 'refs/heads/orchestra-proposals']).trim();
+      const afterPropose = tip();
+      await waitFor(() => tips().includes(afterPropose), { message: `a proposals event with tip ${afterPropose}` });
+      const docsHead = git(docsRepo(dir), ['rev-parse', 'HEAD']);
+      await ok(dir, ['reject', proposed.id, '--why', 'later']);
+      expect(git(docsRepo(dir), ['diff', '--name-only', docsHead.trim(), 'HEAD']).trim()).toBe('');
+      const afterReject = tip();
+      expect(afterReject).not.toBe(afterPropose);
+      await waitFor(() => tips().includes(afterReject), { message: `a proposals event with tip ${afterReject}` });
+    } finally {
+      req?.destroy();
+      await dash.proc.stop();
+      await daemon.stop();
     }
   });
 });
