@@ -96,7 +96,10 @@ describe('the lead acts from the page: /api/actions', () => {
       ['answer', { re: fx.ids.doubt }, 400, /"body" is required/],
       ['cancel', { order: fx.ids.ci }, 400, /only open orders can be cancelled/],
       ['cancel', { order: 'zzzz-no-such' }, 400, /no open order/],
-      ['approve', { id: fx.ids.core }, 404, /no page action "approve"/],
+      ['merge', { id: fx.ids.core }, 404, /no page action "merge": use answer, order, cancel, approve, reject/],
+      // Review mode's actions exist (dashboard-review.test.ts); here nothing waits for review.
+      ['approve', { id: 'zzzz' }, 404, /no proposal "zzzz" is waiting for review/],
+      ['reject', { id: 'zzzz' }, 400, /"why" is required/],
     ];
     for (const [action, body, status, message] of cases) {
       const r = await post(action, body);

@@ -3,6 +3,7 @@
 import { drawGraph } from './graph.js';
 
 import { $, act, answerForm, api, badge, cancelButton, docLink, el, empty, idWithCopy, label, livenessBadge, OPEN_ORDER, onOpenDoc, say, time, ago } from './dom.js';
+import { loadProposals, setupProposals } from './proposals.js';
 import { loadThread } from './thread.js';
 
 const view = { workers: [], metrics: null, chart: null, openDoc: null, thread: null, docsLimit: 20, timelineLimit: 25 };
@@ -289,7 +290,7 @@ async function submitOrder(e) {
 }
 
 // --- live updates ---------------------------------------------------------------------------------------
-const pending = { docs: false, alerts: false, timeline: false, ids: new Set() };
+const pending = { docs: false, alerts: false, timeline: false, proposals: false, ids: new Set() };
 let flushTimer = null;
 
 function run(name, fn) {
@@ -299,10 +300,11 @@ function run(name, fn) {
 async function flush() {
   flushTimer = null;
   const p = { ...pending, ids: new Set(pending.ids) };
-  pending.docs = pending.alerts = pending.timeline = false;
+  pending.docs = pending.alerts = pending.timeline = pending.proposals = false;
   pending.ids.clear();
   const jobs = [];
   if (p.docs) jobs.push(run('workers', loadWorkers), run('docs', loadDocs), run('escalations', loadEscalations), run('info', loadInfo));
+  if (p.docs || p.proposals) jobs.push(run('proposals', loadProposals));
   if (p.docs || p.alerts) jobs.push(run('metrics', loadMetrics));
   if (p.alerts) jobs.push(run('alerts', loadAlerts));
   if (p.timeline || p.docs) jobs.push(run('timeline', loadTimeline));
@@ -319,6 +321,8 @@ function schedule(change) {
   if (change.docs?.length && view.openDoc) pending.ids.add(view.openDoc);
   if (change.alerts) pending.alerts = true;
   if (change.timeline) pending.timeline = true;
+  // Review mode: the proposals branch moved (a proposal arrived, or was approved or rejected elsewhere).
+  if (change.proposals) pending.proposals = pending.timeline = true;
   flushTimer ??= setTimeout(flush, 50);
 }
 
@@ -357,6 +361,7 @@ function connect() {
     schedule({ docs: ['*'], alerts: true, timeline: true });
   });
   events.addEventListener('change', (e) => schedule(JSON.parse(e.data)));
+  events.addEventListener('proposals', () => schedule({ proposals: true }));
   events.addEventListener('notify', (e) => showNotification(JSON.parse(e.data)));
   events.addEventListener('error', () => setLive(false));
 }
@@ -404,5 +409,6 @@ setInterval(() => {
 // Opened with ?token= (a dashboard on the network): the server set a cookie, so the token leaves the address bar.
 if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname + location.hash);
 setupNotifyButton();
+setupProposals();
 connect();
 route();

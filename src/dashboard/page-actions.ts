@@ -1,17 +1,20 @@
 /**
  * The lead's actions from the page: `POST /api/actions/<action>` with a JSON body. Each entry turns the body into
  * a request of the one set of actions (core/actions.ts); performHttpAction plans it with the same rules as the
- * CLI (the page acts as `lead`) and applyPlan commits it. A new action (approve/reject in review mode) is one more
- * entry here and one more form on the page.
+ * CLI (the page acts as `lead`) and applyPlan commits it. Review mode's `approve` and `reject` make a request of
+ * store/review.ts instead (proposals.ts), with the same rule for who may review.
  */
 import type { ActionRequest } from '../core/actions.js';
 import type { Priority } from '../core/doc.js';
 import { HttpError } from './http.js';
+import type { ReviewRequest } from './proposals.js';
 
 type Body = Record<string, unknown>;
 
+export type PageRequest = ActionRequest | ReviewRequest;
+
 /** The body of each page action → the request it makes. */
-export const PAGE_ACTIONS: Record<string, (b: Body) => ActionRequest> = {
+export const PAGE_ACTIONS: Record<string, (b: Body) => PageRequest> = {
   answer: (b) => ({ action: 'answer', target: required(b, 're'), body: required(b, 'body'), title: optional(b, 'title') }),
   order: (b) => ({
     action: 'order',
@@ -22,7 +25,19 @@ export const PAGE_ACTIONS: Record<string, (b: Body) => ActionRequest> = {
     after: list(b, 'after'),
   }),
   cancel: (b) => ({ action: 'cancel', order: required(b, 'order') }),
+  // Review mode: {id} or {all: true}; a short id resolves against the proposals waiting.
+  approve: (b) => {
+    if (b.all !== undefined && b.all !== true && b.all !== false) throw new HttpError(400, '"all" must be true or false');
+    if (b.all === true && b.id !== undefined) throw new HttpError(400, 'give "id" or "all": true, not both');
+    if (b.all === true) return { action: 'approve', proposal: 'all' };
+    const id = required(b, 'id', 'or "all": true');
+    if (id.trim() === 'all') throw new HttpError(400, 'to approve every proposal send "all": true, not "id": "all"');
+    return { action: 'approve', proposal: id };
+  },
+  reject: (b) => ({ action: 'reject', proposal: required(b, 'id'), why: required(b, 'why', '(say why the proposal is refused)') }),
 };
+
+export const isReview = (r: PageRequest): r is ReviewRequest => r.action === 'approve' || r.action === 'reject';
 
 export const PAGE_ACTOR = 'lead';
 
@@ -33,9 +48,9 @@ function optional(b: Body, key: string): string | undefined {
   return v;
 }
 
-function required(b: Body, key: string): string {
+function required(b: Body, key: string, hint?: string): string {
   const v = optional(b, key);
-  if (v === undefined || !v.trim()) throw new HttpError(400, `"${key}" is required`);
+  if (v === undefined || !v.trim()) throw new HttpError(400, `"${key}" is required${hint ? ` ${hint}` : ''}`);
   return v;
 }
 
@@ -56,7 +71,7 @@ function list(b: Body, key: string): string[] | undefined {
 }
 
 /** The page action named in the path, its body parsed (JSON only: a cross-site form cannot send it unasked). */
-export function pageRequest(name: string, text: string, contentType: string | undefined): ActionRequest {
+export function pageRequest(name: string, text: string, contentType: string | undefined): PageRequest {
   const make = Object.hasOwn(PAGE_ACTIONS, name) ? PAGE_ACTIONS[name] : undefined;
   if (!make) throw new HttpError(404, `no page action "${name.slice(0, 40)}": use ${Object.keys(PAGE_ACTIONS).join(', ')}`);
   if ((contentType ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') {

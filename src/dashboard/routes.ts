@@ -12,7 +12,8 @@ import { MAX_DOC_BYTES } from '../store/frontmatter.js';
 import type { EventHub } from './events.js';
 import { HttpError, intParam, readBody, sendJson, sendRawJson } from './http.js';
 import type { LiveModel } from './model.js';
-import { PAGE_ACTOR, pageRequest } from './page-actions.js';
+import { PAGE_ACTOR, isReview, pageRequest } from './page-actions.js';
+import { performReview, proposalsView } from './proposals.js';
 import { parsePostBody, seedToRequest } from './seed.js';
 import { workerThread } from './thread.js';
 import type { Views } from './views.js';
@@ -107,14 +108,23 @@ const getThread: Handler = async (c) => {
   sendJson(c.res, 200, await workerThread(c.views, c.model, name));
 };
 
-/** The page's actions (page-actions.ts): answer, order, cancel, as the lead, with the CLI's rules. */
+/** The page's actions (page-actions.ts): answer, order, cancel, approve, reject, as the lead, with the CLI's rules. */
 const postAction: Handler = async (c) => {
   const text = await readBody(c.req, MAX_BODY_BYTES);
   const request = pageRequest(c.parts[1], text, c.req.headers['content-type']);
+  if (isReview(request)) {
+    const r = await performReview(c.model, PAGE_ACTOR, request);
+    const ids = r.proposals.map((p) => p.id);
+    sendJson(c.res, 201, { action: request.action, ids, commit: r.commit || null, ...(request.action === 'approve' ? { approved: ids } : { rejected: ids }) });
+    return;
+  }
   const applied = await performHttpAction(c, PAGE_ACTOR, request);
   const w = applied.written[0];
   sendJson(c.res, 201, { action: request.action, id: applied.doc, commit: applied.commit, ...(w ? { path: w.path, type: w.doc.type } : {}), edited: applied.edited });
 };
+
+/** Review mode: the proposals waiting for the lead (an empty list and `review: false` when it is not in use). */
+const getProposals: Handler = async (c) => sendJson(c.res, 200, await proposalsView(c.model));
 
 const getEvents: Handler = (c) => c.hub.open(c.req, c.res, { version: c.model.versions });
 
@@ -173,6 +183,7 @@ export const ROUTES: Route[] = [
   { pattern: ['workers'], methods: { GET: getWorkers } },
   { pattern: ['workers', ':worker', 'thread'], methods: { GET: getThread } },
   { pattern: ['actions', ':action'], methods: { POST: postAction } },
+  { pattern: ['proposals'], methods: { GET: getProposals } },
   { pattern: ['metrics'], methods: { GET: getMetrics } },
   { pattern: ['alerts'], methods: { GET: getAlerts } },
   { pattern: ['timeline'], methods: { GET: getTimeline } },

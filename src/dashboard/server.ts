@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type { Config } from '../core/config.js';
-import { NotFoundError, OrchestraError, UsageError, ValidationError } from '../errors.js';
+import { Forbidden, NotFoundError, OrchestraError, Refusal, UsageError, ValidationError } from '../errors.js';
 import { loadConfig } from '../store/config-file.js';
 import { Git, docsGit } from '../store/git.js';
 import type { LiveDocs } from '../store/live-docs.js';
@@ -16,6 +16,7 @@ import { EventHub } from './events.js';
 import { HttpError, sendError } from './http.js';
 import { LiveModel } from './model.js';
 import { NotifyFeed } from './notify-feed.js';
+import { ProposalsWatch } from './proposals.js';
 import { route, type RouteContext } from './routes.js';
 import { checkAccess, checkSession, makeToken, tokenProblem } from './access.js';
 import { allowedHosts, checkHost, checkOrigin, isLoopback, SECURITY_HEADERS } from './security.js';
@@ -53,6 +54,9 @@ export interface Dashboard {
 function errorStatus(e: unknown): { status: number; message: string; headers: Record<string, string> } {
   if (e instanceof HttpError) return { status: e.status, message: e.message, headers: e.headers };
   if (e instanceof NotFoundError) return { status: 404, message: e.message, headers: {} };
+  // Who may do what (a rule) is 403; a request the state does not allow now (not waiting, rejected already) 409.
+  if (e instanceof Forbidden) return { status: 403, message: e.message, headers: {} };
+  if (e instanceof Refusal) return { status: 409, message: e.message.split('\n')[0], headers: {} };
   if (e instanceof UsageError || e instanceof ValidationError) return { status: 400, message: e.message.split('\n')[0], headers: {} };
   if (e instanceof OrchestraError) return { status: 500, message: e.message.split('\n')[0], headers: {} };
   return { status: 500, message: 'internal error (the dashboard log has details)', headers: {} };
@@ -120,6 +124,9 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     },
   });
   feed = new NotifyFeed(ws, model, config, (e) => hub.broadcast('notify', e));
+  // Review mode: the proposals branch moves by plumbing, unseen by the doc model; the page is told with `proposals`.
+  const proposals = new ProposalsWatch(model, (tip) => hub.broadcast('proposals', { tip }));
+  await proposals.start();
   const views = new Views(model);
   let allowed = new Set<string>();
   let port = 0;
@@ -178,6 +185,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
   try {
     await listen(server, requestedPort, host);
   } catch (e) {
+    proposals.stop();
     hub.close();
     await model.close();
     throw e;
@@ -202,6 +210,7 @@ export async function startDashboard(ws: Workspace, opts: DashboardOptions = {})
     ...(token ? { token } : {}),
     close: () =>
       (closing ??= (async () => {
+        proposals.stop();
         hub.close();
         await follower?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
