@@ -1,5 +1,5 @@
 // Shared benchmark helpers: generated workspaces, the bare-git floor, percentiles, and a results table.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,4 +171,33 @@ process.stdout.write(String(n));
 `,
   );
   return reader;
+}
+
+/**
+ * `orchestra watch <worker> --json` running in `cwd`: calls `onOrder(doc, arrived)` for each order event, with the
+ * hrtime at which its line arrived. `ready` resolves once the first summary is printed; `stop()` ends it.
+ */
+export function watchOrders(cwd, worker, onOrder) {
+  const child = spawn(process.execPath, [BIN, 'watch', worker, '--json', '--quiet'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  let summary;
+  const ready = new Promise((resolve) => (summary = resolve));
+  child.stdout.on('data', (d) => {
+    const arrived = process.hrtime.bigint();
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line);
+      if (ev.event === 'summary') summary();
+      if (ev.event === 'order') onOrder(ev.doc, arrived);
+    }
+  });
+  const stop = async () => {
+    child.kill('SIGINT');
+    await new Promise((r) => child.on('exit', r));
+  };
+  return { ready, stop };
 }

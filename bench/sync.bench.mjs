@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, env, git, percentile, recordAbsolute, report, time, tmp } from './lib.mjs';
+import { BIN, env, git, percentile, recordAbsolute, report, time, tmp, watchOrders } from './lib.mjs';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 50);
 
@@ -38,35 +38,21 @@ writeFileSync(yaml, `${readFileSync(yaml, 'utf8').trimEnd()}\nsync:\n  remote: o
 git(a, ['commit', '-q', '-m', 'sync', '--', 'orchestra.yaml']);
 git(a, ['remote', 'add', 'origin', remote]);
 git(a, ['push', '-q', '-u', 'origin', 'main']);
+// Branch mode (init's default): the docs travel on the orchestration branch, which clone B attaches on its first command.
+if (git(a, ['branch', '--list', 'orchestra']).trim()) git(a, ['push', '-q', 'origin', 'orchestra']);
 const b = path.join(tmp('orchestra-bench-b-'), 'repo');
 git(path.dirname(b), ['clone', '-q', remote, b]);
 identity(b);
 
 // ---- 1. order in A → watch event in B ------------------------------------------------------------------------
-const watch = spawn(process.execPath, [BIN, 'watch', 'worker-core', '--json', '--quiet'], { cwd: b, env, stdio: ['ignore', 'pipe', 'pipe'] });
 const waiters = new Map();
 const early = new Map();
-let buf = '';
-let summary;
-const summarySeen = new Promise((resolve) => (summary = resolve));
-watch.stdout.on('data', (d) => {
-  const arrived = process.hrtime.bigint();
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    if (!line.trim()) continue;
-    const ev = JSON.parse(line);
-    if (ev.event === 'summary') summary();
-    if (ev.event === 'order') {
-      const w = waiters.get(ev.doc.title);
-      if (w) w(arrived);
-      else early.set(ev.doc.title, arrived);
-    }
-  }
+const watch = watchOrders(b, 'worker-core', (doc, arrived) => {
+  const w = waiters.get(doc.title);
+  if (w) w(arrived);
+  else early.set(doc.title, arrived);
 });
-await summarySeen;
+await watch.ready;
 
 const latencies = [];
 for (let i = 0; i < ORDERS; i++) {
@@ -78,8 +64,7 @@ for (let i = 0; i < ORDERS; i++) {
   latencies.push(Number(arrived - t0) / 1e6);
   waiters.delete(title);
 }
-watch.kill('SIGINT');
-await new Promise((r) => watch.on('exit', r));
+await watch.stop();
 
 // ---- floor: one bare commit + push in one clone, then fetch in another ----------------------------------------
 const x = path.join(tmp('orchestra-bench-x-'), 'repo');

@@ -3,10 +3,10 @@
 //   orders, vs a bare `git add && git commit` of one file (target p50 <= 0.5x; the seed polled every 30 s)
 // - `orchestra status --json` on 10,000 docs with four worker worktrees vs a plain Node script that only reads
 //   the same files (target <= 3x)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, bareCommit, env, generateWorkspace, git, median, percentile, record, recordAbsolute, report, time, tmp, readFloorScript } from './lib.mjs';
+import { BIN, bareCommit, env, generateWorkspace, git, median, percentile, record, recordAbsolute, report, time, tmp, readFloorScript, watchOrders } from './lib.mjs';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100);
 const N = Number(process.env.BENCH_DOCS ?? 10_000);
@@ -15,25 +15,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 // ---- 1. notification latency -------------------------------------------------------------------------------
 {
   const dir = generateWorkspace(200);
-  const watch = spawn(process.execPath, [BIN, 'watch', 'worker-core', '--json', '--quiet'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const waiters = new Map();
-  let buf = '';
-  let summary;
-  const summarySeen = new Promise((resolve) => (summary = resolve));
-  watch.stdout.on('data', (d) => {
-    const arrived = process.hrtime.bigint();
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (!line.trim()) continue;
-      const ev = JSON.parse(line);
-      if (ev.event === 'summary') summary();
-      if (ev.event === 'order') waiters.get(ev.doc.id)?.(arrived);
-    }
-  });
-  await summarySeen;
+  const watch = watchOrders(dir, 'worker-core', (doc, arrived) => waiters.get(doc.id)?.(arrived));
+  await watch.ready;
 
   const folder = path.join(dir, '.orchestra', 'docs', 'worker-core');
   mkdirSync(folder, { recursive: true });
@@ -52,8 +36,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
     latencies.push(Number(arrived - landed) / 1e6);
     waiters.delete(id);
   }
-  watch.kill('SIGINT');
-  await new Promise((r) => watch.on('exit', r));
+  await watch.stop();
 
   bareCommit(dir, 'warm');
   const floor = [];

@@ -6,23 +6,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumPath, cleanupTemp, git, ok, okJson, ROOT, spawnCli, subjects, waitFor } from './helpers.js';
+import { ARTIFACTS, LAPTOP, PHONE, axeSerious } from './browser-fixture.js';
+import { CHROMIUM_ARGS, chromiumPath, cleanupTemp, git, ok, okJson, spawnCli, subjects, waitFor } from './helpers.js';
 import { makeFixture, startCliDashboard, type Fixture, type Running } from './dashboard-fixture.js';
 import { writeDocFile } from './factories.js';
 
 const exe = chromiumPath();
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1280, height: 800 };
-
-interface AxeResult {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-}
 
 describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
   let fx: Fixture;
@@ -65,10 +57,7 @@ describe.skipIf(!exe)("the lead's cockpit in Chromium", () => {
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
-    const result = (await page.evaluate(() => (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }))) as AxeResult;
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
-    expect(bad).toEqual([]);
+    expect((await axeSerious(page)).map((line) => `${name}: ${line}`)).toEqual([]);
   }
 
   const noSidewaysScroll = async (page: Page, width: number) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);

@@ -5,24 +5,16 @@
  * the panel works at 390×844 without sideways scroll and passes axe-core with no serious or critical violation.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumPath, cleanupTemp, ok, okJson, ROOT, type LongRunning } from './helpers.js';
+import { ARTIFACTS, LAPTOP, PHONE, axeSerious } from './browser-fixture.js';
+import { CHROMIUM_ARGS, chromiumPath, cleanupTemp, ok, okJson, type LongRunning } from './helpers.js';
 import { startDaemonCli } from './daemon-fixture.js';
 import { startCliDashboard, type Running } from './dashboard-fixture.js';
 import { reviewWorkspace } from './review-fixture.js';
 
 const exe = chromiumPath();
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1280, height: 800 };
-
-interface AxeResult {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-}
 
 describe.skipIf(!exe)('review mode on the page, in Chromium', () => {
   let dir: string;
@@ -114,10 +106,7 @@ describe.skipIf(!exe)('review mode on the page, in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'review-panel-390x844.png'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
-    await page.addScriptTag({ path: AXE });
-    const result = (await page.evaluate(() => (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('#proposals-card', { resultTypes: ['violations'] }))) as AxeResult;
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
-    expect(bad).toEqual([]);
+    expect(await axeSerious(page, '#proposals-card')).toEqual([]);
 
     // Empty: the browser's own check stops it (required), nothing is sent.
     await item.getByRole('button', { name: 'Reject', exact: true }).click();

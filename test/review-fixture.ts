@@ -18,20 +18,8 @@ export async function reviewWorkspace(mode: 'branch' | 'inline' = 'branch'): Pro
   return dir;
 }
 
-export interface ProposalJson {
-  id: string;
-  worker: string;
-  type: string | null;
-  title: string;
-  from: string | null;
-  to: string | null;
-  re: string | null;
-  reTitle: string | null;
-  body: string;
-  html: string;
-  path: string;
-  problems: string[];
-}
+import type { ProposalJson } from '../src/dashboard/proposals.js';
+export type { ProposalJson };
 
 export interface ProposalsJson {
   review: boolean;
