@@ -102,6 +102,11 @@ describe.skipIf(!exe)('review mode on the page, in Chromium', () => {
     await item.getByRole('button', { name: 'Reject…' }).click();
     const why = item.getByLabel(/Reason for rejecting/);
     await why.waitFor();
+    // Another proposal arrives while the form is open and still empty: the panel redraws, the form stays open.
+    const other = await doubt('worker-infra', 'Is Node 20 enough for the scripts?');
+    await proposalItem(page, other).waitFor({ timeout: 30_000 });
+    const otherId = (await proposalItem(page, other).getAttribute('data-proposal'))!;
+    expect(await why.isVisible()).toBe(true);
     await page.locator('#proposals-card').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'review-panel-390x844.png'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
@@ -111,7 +116,7 @@ describe.skipIf(!exe)('review mode on the page, in Chromium', () => {
     // Empty: the browser's own check stops it (required), nothing is sent.
     await item.getByRole('button', { name: 'Reject', exact: true }).click();
     expect(await why.evaluate((t) => (t as HTMLTextAreaElement).validity.valueMissing)).toBe(true);
-    expect((await okJson<{ id: string }[]>(dir, ['list', '--proposals'])).map((p) => p.id)).toEqual([id]);
+    expect((await okJson<{ id: string }[]>(dir, ['list', '--proposals'])).map((p) => p.id).sort()).toEqual([id, otherId].sort());
 
     await why.fill('The core uses node:test: I will answer it myself');
     await item.getByRole('button', { name: 'Reject', exact: true }).click();
@@ -120,6 +125,9 @@ describe.skipIf(!exe)('review mode on the page, in Chromium', () => {
     expect(delivered('worker-core', id)).toBe(false);
     const log = await okJson<{ type: string; doc: string; actor: string; why?: string }[]>(dir, ['log', '--type', 'reject']);
     expect(log[0]).toMatchObject({ doc: id, actor: 'lead', why: 'The core uses node:test: I will answer it myself' });
+    // The other one, from the CLI: the next test starts with none waiting.
+    await ok(dir, ['reject', otherId, '--why', 'asked twice']);
+    await proposalItem(page, other).waitFor({ state: 'detached', timeout: 30_000 });
     await notReloaded(page);
     expect(errorsOf.get(page)).toEqual([]);
     await page.close();

@@ -2,7 +2,7 @@
 // server-sent events. Data is inserted as text; the only HTML inserted is a doc body the server has sanitised.
 import { drawGraph } from './graph.js';
 
-import { $, act, answerForm, api, badge, cancelButton, docLink, el, empty, idWithCopy, label, livenessBadge, OPEN_ORDER, onOpenDoc, say, time, ago } from './dom.js';
+import { $, act, answerForm, api, badge, cancelButton, docLink, el, empty, idWithCopy, label, livenessBadge, OPEN_ORDER, onOpenDoc, redraw, say, time, ago } from './dom.js';
 import { loadProposals, setupProposals } from './proposals.js';
 import { loadThread } from './thread.js';
 
@@ -135,15 +135,12 @@ async function loadEscalations() {
   $('esc-count').textContent = String(docs.length);
   $('esc-count').classList.toggle('hot', docs.length > 0);
   if (!docs.length) return empty($('escalations'), 'Nothing waits for the lead.');
-  const keep = new Map([...$('escalations').querySelectorAll('li[data-id]')].map((li) => [li.dataset.id, li]));
-  // An item being answered keeps its box (and what is typed in it) across live updates.
-  $('escalations').replaceChildren(...docs.map((d) => {
-    const old = keep.get(d.id);
-    if (old && old.querySelector('textarea')?.value) return old;
+  // An item being answered keeps its box (the focus, what is typed in it) across live updates.
+  redraw($('escalations'), docs, (d) => d.id, (d) => {
     const li = docItem(d);
     li.append(answerForm(d));
     return li;
-  }));
+  });
 }
 
 async function loadDocs() {

@@ -105,6 +105,31 @@ export function empty(list, text) {
   list.replaceChildren(el('li', { class: 'empty', text }));
 }
 
+/** What each item drawn by `redraw` was drawn from (its data, as JSON). */
+const drawnFrom = new WeakMap();
+
+/** Whether the lead is using an item: the focus is in it, or something is typed in one of its boxes. */
+export const inUse = (li) => li.contains(document.activeElement) || [...li.querySelectorAll('textarea')].some((t) => t.value);
+
+/**
+ * Redraws a list whose items are keyed by `key`: an item whose data is unchanged since it was drawn, or that `busy`
+ * says the lead is using, keeps its element (its focus, what is typed, an open form, an error line) across live
+ * updates; the others are drawn anew with `draw`.
+ */
+export function redraw(list, items, key, draw, busy = inUse) {
+  const old = new Map([...list.children].filter((li) => li.dataset.key).map((li) => [li.dataset.key, li]));
+  list.replaceChildren(...items.map((x) => {
+    const k = key(x);
+    const was = old.get(k);
+    const sig = JSON.stringify(x);
+    if (was && (drawnFrom.get(was) === sig || busy(was))) return was;
+    const li = draw(x);
+    li.dataset.key = k;
+    drawnFrom.set(li, sig);
+    return li;
+  }));
+}
+
 /** Shows the outcome of an action in the page's status line (read by screen readers). */
 export function say(text, bad = false) {
   const s = $('action-status');

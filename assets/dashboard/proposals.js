@@ -1,7 +1,7 @@
 // Review mode: the daemon's proposals waiting for the lead (`GET /api/proposals`), each with Approve and Reject
 // (the reason asked for in a text box), and "Approve all" when there are several. Shown only when review mode is
 // in use or proposals exist. The body is HTML the server sanitised, as in the doc dialog.
-import { $, act, badge, docLink, el, empty, say, time } from './dom.js';
+import { $, act, badge, docLink, el, empty, inUse, redraw, say, time } from './dom.js';
 
 function rejectForm(p, item) {
   const fid = `why-${p.id}`;
@@ -82,7 +82,7 @@ function proposalItem(p) {
 
 let loading = null;
 
-/** Draws the panel; a reason being typed keeps its item across live updates. */
+/** Draws the panel; an item being used (reject form open) or unchanged keeps its element across live updates. */
 export function loadProposals() {
   // One request at a time; a call during one waits for it and asks again once (live events come in bursts).
   loading = (loading ?? Promise.resolve()).then(draw, draw).finally(() => (loading = null));
@@ -102,12 +102,9 @@ async function draw() {
   $('approve-all').textContent = `Approve all (${proposals.length})`;
   const list = $('proposals');
   if (!proposals.length) return empty(list, 'No proposal waits for review.');
-  const keep = new Map([...list.querySelectorAll('li[data-proposal]')].map((li) => [li.dataset.proposal, li]));
-  list.replaceChildren(...proposals.map((p) => {
-    const old = keep.get(p.id);
-    if (old && old.querySelector('textarea')?.value) return old;
-    return proposalItem(p);
-  }));
+  // An item the lead is using (its reject form open, typed into or not; the focus in it) or unchanged keeps its
+  // element across live updates.
+  redraw(list, proposals, (p) => p.id, proposalItem, (li) => inUse(li) || !li.querySelector('form[data-reject]')?.hidden);
 }
 
 export function setupProposals() {

@@ -14,7 +14,7 @@ export const registerDaemonCommand: Register = (program, ctx) => {
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--once', 'handle what is new, then exit (for cron or CI)')
     .option('--catch-up', 'on the first start in this workspace, handle existing docs instead of adopting them as handled')
-    .option('--review', "review mode whatever orchestra.yaml says: reactions go to orchestra/proposals until the lead approves them")
+    .option('--review', "review mode whatever orchestra.yaml says: reactions go to the proposals branch until the lead approves them")
     .addHelpText(
       'after',
       `
@@ -41,7 +41,10 @@ Example:
         return;
       }
       const review = !!(opts.review || c.config.review);
-      if (review) c.io.err(`review mode: reactions are proposed on orchestra/proposals; deliver them with \`orchestra approve <id>|--all\` or by merging that branch`);
+      if (review) {
+        const branch = await (await import('../../store/proposals.js')).proposalsBranch(c.git);
+        c.io.err(`review mode: reactions are proposed on ${branch}; deliver them with \`orchestra approve <id>|--all\` or by merging that branch`);
+      }
       const handle = await startDaemon(c.ws, { brain: brain as BrainKind, once: !!opts.once, catchUp: !!opts.catchUp, review: !!opts.review, config: c.config, git: c.git, log: (line) => c.io.err(safeLine(line)) });
       const signals = handleStopSignals(() => handle.stop(), (l) => c.io.err(l));
       try {

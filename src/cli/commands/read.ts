@@ -87,7 +87,7 @@ export const registerReadCommands: Register = (program, ctx) => {
     .option('--state <s>', `only docs in this derived state: ${STATES.join(', ')}`)
     .option('--limit <n>', 'only the newest n', numberOption('--limit', { integer: true, min: 1 }))
     .option('--archived', 'include archived docs (default: only when --json)')
-    .option('--proposals', "review mode: the daemon's docs waiting on orchestra/proposals for the lead's approval")
+    .option('--proposals', "review mode: the daemon's docs waiting on the proposals branch for the lead's approval")
     .addHelpText('after', '\nExample:\n  $ orchestra list --worker worker-core --type order --state waiting --json\n  $ orchestra list --proposals')
     .action(async (opts, cmd: Command) => {
       const c = ctx(cmd);

@@ -35,7 +35,7 @@ export const registerReviewCommands: Register = (program, ctx) => {
       'after',
       `
 The proposed docs are written into .orchestra/docs and committed there as the daemon's docs, with the trailer
-Orchestra-Approved-By: lead; they leave the orchestra/proposals branch. Only the lead approves. Prints each
+Orchestra-Approved-By: lead; they leave the proposals branch. Only the lead approves. Prints each
 approved id. See what waits with \`orchestra list --proposals\`.
 
 Example:
@@ -58,7 +58,7 @@ Example:
     .addHelpText(
       'after',
       `
-The proposal leaves the orchestra/proposals branch and never reaches the worker; the rejection is a commit
+The proposal leaves the proposals branch and never reaches the worker; the rejection is a commit
 that changes no file (\`orchestra: reject <worker>: <title>\`), shown by \`orchestra log\`. The trigger stays
 handled: the daemon does not propose for it again. Only the lead rejects.
 

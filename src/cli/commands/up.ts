@@ -103,7 +103,7 @@ export const registerUpCommand: Register = (program, ctx) => {
     .option('--token <secret>', 'the dashboard\'s access token (generated and printed when --host is not loopback)')
     .option('--brain <kind>', 'rules | anthropic | claude-code (default: brain.kind in orchestra.yaml)')
     .option('--no-dashboard', 'run the daemon only')
-    .option('--review', "review mode whatever orchestra.yaml says: the daemon's docs go to orchestra/proposals until approved")
+    .option('--review', "review mode whatever orchestra.yaml says: the daemon's docs go to the proposals branch until approved")
     .option('--tmux', 'open a tmux session: this in one pane, one watchdog per worker in the others')
     .option('--agents', 'with --tmux (implied): each worker\'s agent started by `orchestra launch` in a window of its own')
     .addHelpText(
@@ -177,7 +177,8 @@ Examples:
           }
         }
         const self = selfCommand();
-        log('up', `workspace ${ws.root}: daemon running (${brain} brain${opts.review || config.review ? `, review mode: reactions go to orchestra/proposals` : ''})${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
+        const review = opts.review || config.review ? `, review mode: reactions go to ${await (await import('../../store/proposals.js')).proposalsBranch(c.git)}` : '';
+        log('up', `workspace ${ws.root}: daemon running (${brain} brain${review})${dashboard ? `, dashboard at ${dashboard.url}` : ''}`);
         log('up', 'open each worker\'s watchdog in its own terminal:');
         for (const w of workers) log('up', `  ${watchCommand(self, ws, w)}`);
         log('up', 'Ctrl-C stops the daemon and the dashboard');
