@@ -193,6 +193,41 @@ describe('notify: the daemon tells the lead', () => {
     }
   });
 
+  it('review mode: a proposed escalation is told at once, saying it waits for review; approving it tells nothing twice', async () => {
+    const dir = await makeWorkspace();
+    const hook = await webhook();
+    configure(dir, `notify:\n  webhook: ${hook.url}`);
+    const d = await startDaemonCli(dir, ['--review']);
+    try {
+      const order = await ok(dir, ['order', 'worker-core', 'Migrate the database']);
+      const report = await ok(dir, ['--as', 'worker-core', 'report', order, '--blocked', '--body', 'No credentials']);
+      await waitFor(() => hook.received.length >= 1, { timeoutMs: 90_000, message: 'the POST for the proposed escalation' });
+      const [proposal] = JSON.parse(await ok(dir, ['list', '--proposals', '--json'])) as { id: string; re: string; type: string }[];
+      expect(proposal).toMatchObject({ re: report, type: 'escalation' });
+      expect(hook.received[0]).toEqual({
+        id: `blocked:${proposal.id}`,
+        kind: 'blocked',
+        title: 'Proposed for review: worker-core is blocked: Migrate the database',
+        message: expect.stringMatching(/No credentials[^]*Waiting on orchestra\/proposals: orchestra approve \S+ \(or reject it with --why\)\.$/),
+        worker: 'worker-core',
+        doc: proposal.id,
+        at: expect.any(String),
+        level: 'critical',
+      });
+      // Approved: the escalation lands on disk, and the daemon sees it, but the lead was told already.
+      await ok(dir, ['approve', proposal.id]);
+      await waitFor(() => sentIds(dir).filter((id) => id.endsWith(proposal.id)).length >= 1, { message: 'recorded as told' });
+      const sentinel = 'esc-after-approval';
+      writeDocFile(dir, 'worker-core', sentinel, escalationFm('Later question'));
+      await waitFor(() => hook.received.some((e) => e.doc === sentinel), { timeoutMs: 60_000, message: 'the later escalation told' });
+      expect(await d.stop()).toBe(0);
+      expect(hook.received.map((e) => e.doc)).toEqual([proposal.id, sentinel]);
+    } finally {
+      await d.stop();
+      await hook.close();
+    }
+  });
+
   it('a burst of 50 escalations gives at most `rate.max` calls', async () => {
     const dir = await makeWorkspace();
     const hook = await webhook();

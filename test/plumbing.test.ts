@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, gitdir, tempDir } from './helpers.js';
-import { commitTree, readFiles, resolveCommit, swapRef, treeWith, writeBlobs } from '../src/store/git/plumbing.js';
+import { commitTree, mergeTrees, readFiles, resolveCommit, swapRef, treeWith, writeBlobs, type TreeChange } from '../src/store/git/plumbing.js';
 
 afterAll(cleanupTemp);
 
@@ -84,5 +84,24 @@ describe('git plumbing for review mode', () => {
     const smaller = await treeWith(r, commit, [{ path: 'd/two.md', blob: undefined }]);
     const after = await commitTree(r, smaller, [commit], 'less\n');
     expect(git(r.root, ['ls-tree', '-r', '--name-only', after]).trim().split('\n')).toEqual(['a.txt', 'd/empty.md', 'd/one.md']);
+  });
+
+  it('merges two trees file by file (added on one side, removed on one or both), and refuses a path changed two ways', async () => {
+    const r = repo();
+    const base = git(r.root, ['rev-parse', 'HEAD']).trim();
+    const [x, y, z, z2] = await writeBlobs(r, ['x\n', 'y\n', 'z\n', 'z, otherwise\n']);
+    const side = async (changes: TreeChange[]) => commitTree(r, await treeWith(r, base, changes), [base], 'side');
+    const ours = await side([{ path: 'docs/x.md', blob: x }, { path: 'a.txt', blob: undefined }]);
+    const theirs = await side([{ path: 'docs/y.md', blob: y }, { path: 'a.txt', blob: undefined }]);
+    const merged = await mergeTrees(r, ours, theirs);
+    expect(merged).toBeDefined();
+    const commit = await commitTree(r, merged!, [ours, theirs], 'merged');
+    expect(git(r.root, ['ls-tree', '-r', '--name-only', commit]).trim().split('\n')).toEqual(['docs/x.md', 'docs/y.md']);
+
+    const one = await side([{ path: 'docs/z.md', blob: z }]);
+    const other = await side([{ path: 'docs/z.md', blob: z2 }]);
+    expect(await mergeTrees(r, one, other)).toBeUndefined();
+    // The user's index was never used.
+    expect(git(r.root, ['status', '--porcelain']).trim()).toBe('');
   });
 });

@@ -21,22 +21,28 @@ function identity(dir: string, name: string): void {
   git(dir, ['config', 'core.hooksPath', '/dev/null']);
 }
 
-/** A workspace with `sync:` on a bare remote, and `n` clones of it (the first is the original). */
-export async function machines(n = 3, extraConfig = ''): Promise<Machines> {
+/**
+ * A workspace with `sync:` on a bare remote, and `n` clones of it (the first is the original). Inline mode by
+ * default (the docs on `main`); in branch mode the remote gets `main` and the orchestration branch, and each clone
+ * attaches its `.orchestra/` on its first command.
+ */
+export async function machines(n = 3, extraConfig = '', mode: 'inline' | 'branch' = 'inline'): Promise<Machines> {
   const remote = path.join(tempDir('orchestra-remote-'), 'team.git');
   git(path.dirname(remote), ['init', '-q', '--bare', '-b', 'main', remote]);
-  const a = await makeWorkspace({ workers: 'worker-b,worker-c' });
+  const a = await makeWorkspace({ workers: 'worker-b,worker-c', mode });
   const file = path.join(a, 'orchestra.yaml');
   const text = readFileSync(file, 'utf8').replace(/\nfaq:\n(?:[ \t]+.*\n|\s*\n)*/, '\n');
-  writeFileSync(file, `${text.trimEnd()}\nfaq:\n  - match: "framework"\n    answer: "Use vitest."\nsync:\n  remote: origin\n  branch: main\n  interval: 2s\n${extraConfig}`);
+  const sync = mode === 'inline' ? 'sync:\n  remote: origin\n  branch: main\n  interval: 2s\n' : 'sync:\n  remote: origin\n  interval: 2s\n';
+  writeFileSync(file, `${text.trimEnd()}\nfaq:\n  - match: "framework"\n    answer: "Use vitest."\n${sync}${extraConfig}`);
   git(a, ['commit', '-q', '-m', 'sync config', '--', 'orchestra.yaml']);
   git(a, ['remote', 'add', 'origin', remote]);
-  git(a, ['push', '-q', '-u', 'origin', 'main']);
+  git(a, ['push', '-q', '-u', 'origin', 'main', ...(mode === 'branch' ? ['orchestra'] : [])]);
   const clones = [a];
   for (let i = 1; i < n; i++) {
     const dir = path.join(tempDir('orchestra-clone-'), 'repo');
     git(path.dirname(dir), ['clone', '-q', remote, dir]);
     identity(dir, `Clone ${i}`);
+    if (mode === 'branch') await ok(dir, ['attach']);
     clones.push(dir);
   }
   return { remote, clones };

@@ -124,7 +124,7 @@ class Daemon implements DaemonContext {
     this.retry = new CommitRetry(this, () => this.pump());
     this.invalid = new InvalidDocs(this, opts.settleMs ?? 300, (c) => this.consider(c));
     this.periodic = new PeriodicWork(this, opts);
-    this.role = new SyncRole(this, { pulled: () => this.periodic.rescan('after pull'), reacting: () => this.wake() });
+    this.role = new SyncRole(this, { pulled: () => this.periodic.rescan('after pull'), reacting: () => this.wake(), caughtUp: () => this.ledger.refreshProposed() });
     this.startedAt = this.now();
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -301,6 +301,8 @@ class Daemon implements DaemonContext {
       }
       const written = applied.written[i];
       if (!applied.proposed) for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
+      // Review mode: a proposed escalation is not on disk for the notifier to see; the lead is told of it now.
+      else if (this.notifier) for (const [j, w] of written.entries()) this.notifier.proposed({ ...w.doc, body: p.reaction.docs[j]?.body ?? '', archived: false, createdInferred: false }, (id) => this.live.byId(id), applied.proposed);
       this.ledger.markHandled(p.trigger.id);
       this.queue.delete(p.trigger.id);
       ids.push(p.trigger.id);

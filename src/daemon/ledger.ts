@@ -98,6 +98,18 @@ export class Ledger {
   }
 
   /** Appends the triggers just handled to the cursor (after their commit). */
+  /**
+   * Review mode across clones: the triggers another clone's daemon proposed for (its proposals branch, pulled by
+   * sync) are handled here too. Read when this daemon takes the lease, before it reacts to anything.
+   */
+  async refreshProposed(): Promise<void> {
+    const proposed = await proposedTriggers(this.ctx.ws, this.ctx.git).catch(() => new Set<string>());
+    // Live or not yet seen: a trigger pulled in the same round may reach the watcher after this.
+    const fresh = [...proposed].filter((id) => !this.handled.has(id));
+    for (const id of fresh) this.handled.add(id);
+    if (fresh.length) this.append(fresh);
+  }
+
   append(ids: readonly string[]): void {
     this.ctx.state.cursor(() => appendCursor(this.ctx.ws, ids));
   }

@@ -97,6 +97,18 @@ export class Notifier {
     if (e) this.dispatch(e, `escalation:${d.id}`);
   }
 
+  /**
+   * Review mode: an escalation the daemon proposed waits on `branch` until the lead approves it, so the lead is told
+   * now, as for one on disk (the same event id: approving it later tells nothing twice).
+   */
+  proposed(d: Doc, byId: (id: string) => Doc | undefined, branch: string): void {
+    const e = eventFromDoc(d, byId);
+    if (!e) return;
+    const title = `Proposed for review: ${e.title}`.slice(0, 200);
+    const message = `${e.message}\n\nWaiting on ${branch}: orchestra approve ${d.id} (or reject it with --why).`.slice(0, 500);
+    this.dispatch({ ...e, title, message }, `escalation:${d.id}`);
+  }
+
   checkAlerts(): void {
     if (!this.closed) this.takeAlerts(this.readNewAlerts());
   }

@@ -26,7 +26,7 @@ export class SyncRole {
 
   constructor(
     private readonly ctx: DaemonContext,
-    private readonly hooks: { pulled: () => void; reacting: () => void },
+    private readonly hooks: { pulled: () => void; reacting: () => void; caughtUp: () => Promise<void> },
   ) {
     this.target = syncTargetOf(ctx.ws, ctx.config);
   }
@@ -63,6 +63,7 @@ export class SyncRole {
     const parts = [`${r.pulled} commit${r.pulled === 1 ? '' : 's'} pulled`];
     if (r.pushed) parts.push('pushed');
     if (r.resolved?.length) parts.push(`merge rule settled ${r.resolved.join(', ')}`);
+    if (r.proposals) parts.push(`proposals ${[r.proposals.pulled && 'pulled', r.proposals.pushed && 'pushed'].filter(Boolean).join(' and ')}`);
     this.ctx.emit({ kind: 'sync', pulled: r.pulled, pushed: r.pushed, message: parts.join(', ') });
     if (r.pulled && !this.ctx.stopping) this.hooks.pulled();
   }
@@ -76,12 +77,15 @@ export class SyncRole {
         const c = await lease.tick();
         if (c.kind === 'acquired') {
           this.ctx.emit({ kind: 'sync', pulled: 0, pushed: 0, message: c.takeover ? `took the lease over from ${c.previous ?? 'a daemon that stopped renewing it'}: syncing, then reacting to what has no reaction yet` : 'holding the lease: reacting' });
-          // What the previous holder pushed is pulled (its reactions count as handled) before anything is handled.
+          // What the previous holder pushed is pulled (its reactions, and in review mode its proposals, count as
+          // handled) before anything is handled.
           await this.syncNow();
+          await this.hooks.caughtUp();
           this.active = true;
         } else if (c.kind === 'renewed' && !this.active) {
           // Held all along but not reacting (the remote was away): catch up before reacting again.
           await this.syncNow();
+          await this.hooks.caughtUp();
           this.active = true;
         } else if (c.kind === 'lost') {
           this.active = false;

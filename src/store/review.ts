@@ -14,6 +14,7 @@ import { execGit } from './git/exec.js';
 import { messageOf, subjectOf, type Git } from './git.js';
 import { commitTree, resolveCommit, swapRef, treeOf } from './git/plumbing.js';
 import { APPROVED_TRAILER, TRIGGER_TRAILER, readProposals, withdraw, type Proposal, type ProposalsView } from './proposals.js';
+import { publishAfterWrite } from './sync/publish.js';
 import { commitFilesLocked } from './write.js';
 import type { Workspace } from './workspace.js';
 
@@ -98,8 +99,14 @@ export async function approveProposals(ws: Workspace, git: Git, config: Config, 
     }
     await withdraw(ws, git, chosen, 'approved', actor);
     return { commit, proposals: chosen };
-  }, `approve as ${actor}`);
+  }, `approve as ${actor}`).then(published(ws, git));
 }
+
+/** With `sync:` set, the approval's docs and the proposals branch go to the remote at once (best effort). */
+const published = (ws: Workspace, git: Git) => async (r: Reviewed): Promise<Reviewed> => {
+  await publishAfterWrite(ws, git);
+  return r;
+};
 
 /**
  * Rejects one proposal: records the refusal on the docs' branch as a commit that changes no file
@@ -133,7 +140,7 @@ export async function rejectProposal(ws: Workspace, git: Git, config: Config, ac
     if (!commit) throw new Refusal(`could not record the rejection: ${ref} kept moving; try again`);
     await withdraw(ws, git, [p], 'rejected', actor);
     return { commit, proposals: [p] };
-  }, `reject as ${actor}`);
+  }, `reject as ${actor}`).then(published(ws, git));
 }
 
 /** The reason each rejection commit gives (its body without the trailers), for the timeline. One `git show`. */

@@ -10,6 +10,7 @@ import { safeLine } from '../terminal.js';
 
 function said(r: SyncResult): string {
   const parts = [`pulled ${r.pulled} commit${r.pulled === 1 ? '' : 's'}`, r.pushed ? 'pushed' : 'nothing to push'];
+  if (r.proposals) parts.push(`proposals ${[r.proposals.pulled && 'pulled', r.proposals.pushed && 'pushed'].filter(Boolean).join(' and ')}`);
   if (r.resolved?.length) parts.push(`merge rule settled ${r.resolved.length} doc${r.resolved.length === 1 ? '' : 's'} (${r.resolved.join(', ')})`);
   return parts.join(', ');
 }
@@ -17,7 +18,7 @@ function said(r: SyncResult): string {
 export const registerSyncCommand: Register = (program, ctx) => {
   program
     .command('sync')
-    .description('one sync round with the remote now (fetch, rebase, push of the orchestration branch); --watch keeps this clone current')
+    .description('one sync round with the remote now (fetch, rebase, push of the orchestration branch, and of review mode\'s proposals branch); --watch keeps this clone current')
     .option('--watch', 'keep this clone current until Ctrl-C: poll the remote cheaply, pull when it moved, push what is new here')
     .addHelpText(
       'after',
@@ -40,7 +41,7 @@ Example:
         const ab = await aheadBehind(git, target);
         const state = readSyncState(c.ws);
         if (c.json) {
-          c.io.out(JSON.stringify({ remote: target.remote, branch: target.branch, pulled: r.pulled, pushed: r.pushed, resolved: r.resolved ?? [], ahead: ab?.ahead ?? null, behind: ab?.behind ?? null, lastSyncAt: state.lastSyncAt ?? null, warning: r.warning ?? null }));
+          c.io.out(JSON.stringify({ remote: target.remote, branch: target.branch, pulled: r.pulled, pushed: r.pushed, resolved: r.resolved ?? [], proposals: r.proposals ?? null, ahead: ab?.ahead ?? null, behind: ab?.behind ?? null, lastSyncAt: state.lastSyncAt ?? null, warning: r.warning ?? null }));
         } else c.io.out(`sync ${safeLine(target.remote)}/${safeLine(target.branch)}: ${said(r)}${ab ? ` · ahead ${ab.ahead}, behind ${ab.behind}` : ''}`);
         if (r.warning) throw new OrchestraError(`sync: ${safeLine(r.warning)}`);
         return;

@@ -111,6 +111,28 @@ export async function treeWith(repo: PlumbingRepo, base: string | undefined, cha
   }
 }
 
+/**
+ * The three-way merge of two commits' trees when it needs no content merge (each path changed on one side only,
+ * or the same way on both: what adding and removing whole files gives), in a temporary index as `treeWith`;
+ * undefined when a path was changed differently on both sides.
+ */
+export async function mergeTrees(repo: PlumbingRepo, ours: string, theirs: string): Promise<string | undefined> {
+  // Unrelated histories merge from the empty tree (asked of git: its id depends on the object format).
+  const base = (await run(repo, ['merge-base', '--end-of-options', ours, theirs]).catch(() => '')).trim() || (await run(repo, ['hash-object', '-t', 'tree', '--stdin'], { input: '' })).trim();
+  const index = path.join(repo.gitDir, `orchestra-plumbing-${process.pid}-${randomBytes(4).toString('hex')}.index`);
+  const env = { GIT_INDEX_FILE: index };
+  try {
+    // --aggressive also settles a path removed on one side and unchanged on the other, or removed on both.
+    await run(repo, ['read-tree', '-m', '-i', '--aggressive', '--end-of-options', base, ours, theirs], { env });
+    return (await run(repo, ['write-tree'], { env })).trim();
+  } catch {
+    return undefined; // unmerged paths: write-tree refuses
+  } finally {
+    rmSync(index, { force: true });
+    rmSync(`${index}.lock`, { force: true });
+  }
+}
+
 /** The tree of a commit. */
 export async function treeOf(repo: PlumbingRepo, commit: string): Promise<string> {
   return (await run(repo, ['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`])).trim();

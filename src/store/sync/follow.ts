@@ -8,7 +8,8 @@ import type { Config } from '../../core/config.js';
 import type { Git } from '../git.js';
 import type { Workspace } from '../workspace.js';
 import { recordSync } from './state.js';
-import { aheadBehind, fetchedHead, firstLine, remoteHead, syncOnce, type SyncResult } from './round.js';
+import { proposalsOwed, proposalsRefs, syncProposals } from './proposals.js';
+import { aheadBehind, fetchedHead, firstLine, remoteHeads, syncOnce, type SyncResult } from './round.js';
 import { syncTargetOf, targetGit, type SyncTarget } from './target.js';
 
 /** How often the remote is asked whether it moved (`ORCHESTRA_SYNC_POLL_MS`, default 500 ms). */
@@ -28,25 +29,42 @@ export interface FollowOptions {
   now?: () => Date;
 }
 
-/** One check: a full round when the remote moved or this clone is ahead; otherwise nothing (and no network but `ls-remote`). */
+/**
+ * One check: a full round when the remote moved or this clone is ahead; otherwise nothing (and no network but one
+ * `ls-remote`, which also says whether review mode's proposals branch needs a round of its own).
+ */
 export async function pollOnce(ws: Workspace, git: Git, target: SyncTarget, opts: { force?: boolean; now?: () => Date } = {}): Promise<SyncResult | undefined> {
   const now = opts.now ?? (() => new Date());
+  const proposals = await proposalsRefs(git);
+  let heads: Map<string, string>;
+  try {
+    heads = await remoteHeads(git, target.remote, [target.branch, proposals.branch]);
+  } catch (e) {
+    return { pulled: 0, pushed: 0, warning: `cannot reach ${target.remote}: ${firstLine(e)}`, unreachable: true };
+  }
+  const proposalsDue = await proposalsOwed(ws, git, target, proposals, heads.get(proposals.branch) ?? '');
+  let docsDue = true;
   if (!opts.force) {
-    let remote: string;
-    try {
-      remote = await remoteHead(git, target);
-    } catch (e) {
-      return { pulled: 0, pushed: 0, warning: `cannot reach ${target.remote}: ${firstLine(e)}`, unreachable: true };
-    }
     const fetched = await fetchedHead(git, target);
     const ahead = (await aheadBehind(git, target))?.ahead ?? 1;
-    if (remote && remote === fetched && ahead === 0) {
-      // The remote answered and nothing is owed either way: this clone is in sync.
-      recordSync(ws, { ok: true, at: now() });
-      return undefined;
+    const remote = heads.get(target.branch) ?? '';
+    // The remote answered and nothing is owed either way: this clone is in sync.
+    docsDue = !(remote && remote === fetched && ahead === 0);
+  }
+  if (!docsDue && !proposalsDue) {
+    recordSync(ws, { ok: true, at: now() });
+    return undefined;
+  }
+  const r: SyncResult = docsDue ? await syncOnce(git, target) : { pulled: 0, pushed: 0 };
+  // The docs first: a proposal pulled here is judged against docs that are as current as they can be.
+  if (proposalsDue && !r.unreachable) {
+    const p = await syncProposals(ws, git, target);
+    if (p.pulled || p.pushed) r.proposals = { pulled: p.pulled, pushed: p.pushed };
+    if (p.warning && !r.warning) {
+      r.warning = p.warning;
+      r.unreachable = p.unreachable;
     }
   }
-  const r = await syncOnce(git, target);
   if (!r.warning) recordSync(ws, { ok: true, at: now() });
   else if (r.unreachable) recordSync(ws, { ok: false, why: r.warning });
   return r;
@@ -88,7 +106,7 @@ export function startFollower(ws: Workspace, config: Config, git: Git | undefine
         opts.onWarning?.(`sync: ${target.remote} reached again`);
         failing = undefined;
       }
-      if (r && (r.pulled || r.pushed || r.resolved?.length)) opts.onRound?.(r);
+      if (r && (r.pulled || r.pushed || r.resolved?.length || r.proposals)) opts.onRound?.(r);
       opts.onResult?.(r);
       return r;
     };

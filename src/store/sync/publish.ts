@@ -1,13 +1,15 @@
 /**
- * Every write pushes its commit at once when `sync:` is set (CLI, HTTP and MCP writes through write.ts, the
- * daemon's reactions through its own loop). Best effort: the write is committed whatever happens here; a failure
- * is said once (until a push succeeds again) and the commit goes with the next round.
+ * Every write pushes its commit at once when `sync:` is set (CLI, HTTP and MCP writes through write.ts, approve
+ * and reject through review.ts, the daemon's reactions through its own loop). Best effort: the write is committed
+ * whatever happens here; a failure is said once (until a push succeeds again) and the commit goes with the next
+ * round.
  */
 import type { Config } from '../../core/config.js';
 import { loadConfigCached } from '../config-cache.js';
 import type { Git } from '../git.js';
 import { foreignCommits } from '../git/history.js';
 import type { Workspace } from '../workspace.js';
+import { proposalsToPush, syncProposals } from './proposals.js';
 import { recordSync } from './state.js';
 import { firstLine, pushHead, shown, syncOnce, upstreamRef } from './round.js';
 import { syncTargetOf, targetGit } from './target.js';
@@ -50,6 +52,12 @@ export async function publishWrite(ws: Workspace, git: Git, config: Config, noti
       const r = await syncOnce(g, target, { attempts: 4 });
       warning = r.warning;
       unreachable = !!r.unreachable;
+    }
+    // Review mode: a proposal made, approved or rejected here goes too (after the docs an approval wrote).
+    if (!unreachable && (await proposalsToPush(ws, g, target))) {
+      const p = await syncProposals(ws, g, target, { attempts: 4 });
+      warning ??= p.warning;
+      unreachable ||= !!p.unreachable;
     }
   } catch (e) {
     warning = `push to ${shown(target.remote)} failed: ${firstLine(e)}`;

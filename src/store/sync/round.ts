@@ -29,6 +29,8 @@ export interface SyncResult {
   warning?: string;
   /** The remote could not be reached or refused (as opposed to a local reason to wait). */
   unreachable?: boolean;
+  /** Review mode: the proposals branch was brought in from the remote (moved, or merged with it) / pushed to it. */
+  proposals?: { pulled: boolean; pushed: boolean };
 }
 
 /** Another clone pushed in between: give it a moment, longer each round, jittered so two clones do not collide again. */
@@ -43,9 +45,12 @@ export function shown(v: string): string {
   return /^[\x21-\x7e]+$/.test(v) ? v : JSON.stringify(v);
 }
 
-/** sync's merge carries orchestra's actor trailer: the next round knows it for orchestra's own. */
+/**
+ * sync's merge carries orchestra's actor trailer: the next round knows it for orchestra's own. A remote given as a
+ * URL is not named (it may hold a token, and the commit is pushed).
+ */
 function mergeMessage(cfg: SyncConfig): string {
-  return `orchestra: sync ${cfg.remote}: merge ${cfg.branch}\n\nOrchestra-Actor: daemon\n`;
+  return `orchestra: sync ${isRemoteUrl(cfg.remote) ? 'the remote' : cfg.remote}: merge ${cfg.branch}\n\nOrchestra-Actor: daemon\n`;
 }
 
 /** What the remote's hooks printed (`remote: …` lines), as one line. */
@@ -69,10 +74,15 @@ export function upstreamRef(cfg: SyncConfig): string {
   return isRemoteUrl(cfg.remote) ? `refs/orchestra/sync/${cfg.branch}` : `refs/remotes/${cfg.remote}/${cfg.branch}`;
 }
 
-/** The remote branch's commit, asked cheaply (`ls-remote`, no objects): '' when the remote has no such branch. */
-export async function remoteHead(git: Git, cfg: SyncConfig): Promise<string> {
-  const out = await git.exec(['ls-remote', '--end-of-options', cfg.remote, `refs/heads/${cfg.branch}`]);
-  return out.split('\n').find((l) => l.endsWith(`\trefs/heads/${cfg.branch}`))?.split('\t')[0] ?? '';
+/** The remote's branches, asked cheaply in one `ls-remote` (no objects): branch → commit ('' for one it does not have). */
+export async function remoteHeads(git: Git, remote: string, branches: readonly string[]): Promise<Map<string, string>> {
+  const out = await git.exec(['ls-remote', '--end-of-options', remote, ...branches.map((b) => `refs/heads/${b}`)]);
+  const heads = new Map(branches.map((b) => [b, '']));
+  for (const line of out.split('\n')) {
+    const [sha, ref] = line.split('\t');
+    if (sha && ref?.startsWith('refs/heads/') && heads.has(ref.slice(11))) heads.set(ref.slice(11), sha);
+  }
+  return heads;
 }
 
 /** The last fetched commit of the remote branch ('' before the first fetch). */
