@@ -22,7 +22,7 @@ export interface FeedOptions {
   /** Called with what is already waiting when the feed starts, then with each piece of news. */
   onNews: (news: News[], initial: boolean) => void;
   onError?: (message: string) => void;
-  /** How long a burst of changes settles before it is derived (default 5 ms). */
+  /** How long changes that no watcher batch closes (a refresh, a re-scan) settle before they are derived (default 5 ms). */
   settleMs?: number;
 }
 
@@ -55,6 +55,8 @@ export class Feed {
   private unsubscribe: () => void = () => undefined;
   private snapshot?: Snapshot;
   private timer?: NodeJS.Timeout;
+  /** Docs changed since the last derivation. */
+  private dirty = false;
   private stopped = false;
 
   constructor(o: FeedOptions) {
@@ -69,15 +71,20 @@ export class Feed {
   private onLive(e: LiveEvent): void {
     if (e.kind === 'watch_error') this.o.onError?.(`watcher: ${e.message}`);
     else if (e.kind === 'config_invalid') this.o.onError?.(`orchestra.yaml changed but is invalid, keeping the previous config: ${e.message.split('\n')[0]}`);
-    else if ((e.kind === 'docs' || e.kind === 'config') && this.snapshot && !this.timer && !this.stopped) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.apply();
-      }, this.o.settleMs ?? 5);
+    else if ((e.kind === 'docs' || e.kind === 'config') && this.snapshot && !this.stopped) {
+      this.dirty = true;
+      // Changes that come with no `settled` after them (a refresh, a re-scan) are derived after a short settle.
+      this.timer ??= setTimeout(() => this.apply(), this.o.settleMs ?? 5);
+    } else if (e.kind === 'settled' && this.dirty) {
+      // The watcher's batch is applied whole: derive it now rather than wait out the settle.
+      this.apply();
     }
   }
 
   private apply(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = false;
     if (this.stopped || !this.snapshot) return;
     const before = this.snapshot;
     const next = this.current();

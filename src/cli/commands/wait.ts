@@ -24,20 +24,23 @@ export const registerWaitCommand: Register = (program, ctx) => {
       // With `sync:`, waiting also keeps this clone current, so what is pushed from another clone arrives here.
       const { startFollower } = await import('../../store/sync/follow.js');
       const follower = startFollower(c.ws, c.config, c.git, { onWarning: (m) => c.io.err(`warning: ${safeLine(m)}`) });
-      const news = await waitForNews(openSession(c.cwd, worker), ms, { signal: ac.signal, onWatching: () => c.io.err(`waiting for ${worker} (up to ${opts.timeout})…`) }).finally(async () => {
+      try {
+        const news = await waitForNews(openSession(c.cwd, worker), ms, { signal: ac.signal, onWatching: () => c.io.err(`waiting for ${worker} (up to ${opts.timeout})…`) });
+        if (!news.length) throw new TimeoutError(`nothing arrived for ${worker} within ${opts.timeout}`);
+        // Printed before the follower stops (it may be in the middle of a sync round).
+        if (c.json) {
+          c.io.out(JSON.stringify({ worker, news: news.map((n) => ({ event: n.kind, id: n.doc.id, type: n.doc.type, title: n.doc.title, from: n.doc.from, priority: n.doc.priority, re: n.doc.re ?? null, body: n.doc.body })) }));
+          return;
+        }
+        for (const n of news) {
+          const what = n.kind === 'cancel' ? 'cancelled' : n.kind;
+          // Titles and bodies are anyone's text: shown escaped, never obeyed by the terminal.
+          c.io.out(`${what} ${n.doc.id} (${n.doc.priority}) from ${n.doc.from}: ${safeLine(n.doc.title)}`);
+          if (n.kind !== 'cancel' && n.doc.body.trim()) c.io.out(`\n${safeBlock(n.doc.body.trim())}\n`);
+        }
+      } finally {
         signals.dispose();
         await follower?.stop();
-      });
-      if (!news.length) throw new TimeoutError(`nothing arrived for ${worker} within ${opts.timeout}`);
-      if (c.json) {
-        c.io.out(JSON.stringify({ worker, news: news.map((n) => ({ event: n.kind, id: n.doc.id, type: n.doc.type, title: n.doc.title, from: n.doc.from, priority: n.doc.priority, re: n.doc.re ?? null, body: n.doc.body })) }));
-        return;
-      }
-      for (const n of news) {
-        const what = n.kind === 'cancel' ? 'cancelled' : n.kind;
-        // Titles and bodies are anyone's text: shown escaped, never obeyed by the terminal.
-        c.io.out(`${what} ${n.doc.id} (${n.doc.priority}) from ${n.doc.from}: ${safeLine(n.doc.title)}`);
-        if (n.kind !== 'cancel' && n.doc.body.trim()) c.io.out(`\n${safeBlock(n.doc.body.trim())}\n`);
       }
     });
 };
