@@ -8,15 +8,21 @@ import { performance } from 'node:perf_hooks';
 import { planArchive } from '../core/archive.js';
 import { derive } from '../core/state.js';
 import { archiveSettled } from '../store/archive.js';
+import { runMaintenance } from '../store/git/exec.js';
 import type { DaemonContext } from './context.js';
 import { errorLine } from './log.js';
 import type { DaemonOptions } from './options.js';
 
 const WATCHER_READY_MS = 20_000;
+/** How often the daemon lets git check whether the repository needs housekeeping (`git maintenance run --auto`). */
+const MAINTENANCE_MS = 10 * 60_000;
 
 export class PeriodicWork {
   private readonly timers: NodeJS.Timeout[] = [];
   private scanning: Promise<void> | undefined;
+  private maintaining: Promise<void> | undefined;
+  /** The first run waits a period too: start-up is busy enough. */
+  private maintainedAt = Date.now() - MAINTENANCE_MS + 60_000;
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -59,6 +65,7 @@ export class PeriodicWork {
     this.scanning = (async () => {
       this.rescan('periodic');
       await this.archive();
+      this.maintain();
       const docs = this.ctx.live.docs();
       const derived = derive(docs, this.ctx.config);
       // Health (conflicts, stalled workers, unanswered escalations...) is checked here, so its alerts appear
@@ -87,6 +94,17 @@ export class PeriodicWork {
       }
     })().finally(() => (this.scanning = undefined));
     await this.scanning;
+  }
+
+  /**
+   * git's housekeeping, which orchestra's own commits do not start (GIT_CONFIG): at most every MAINTENANCE_MS, in
+   * the background, never waited for (a gc of a big repository can take a while, and nothing here needs it done).
+   */
+  private maintain(): void {
+    const now = Date.now();
+    if (this.maintaining || now - this.maintainedAt < MAINTENANCE_MS) return;
+    this.maintainedAt = now;
+    this.maintaining = runMaintenance(this.ctx.git.root).finally(() => (this.maintaining = undefined));
   }
 
   private async archive(): Promise<void> {
