@@ -8,6 +8,8 @@
  * (escalations, alerts) is adopted as sent, as the daemon's cursor adopts docs.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc } from '../core/doc.js';
@@ -44,6 +46,29 @@ function reason(e: unknown): string {
   return err?.cause?.code ?? err?.code ?? (err?.message ?? String(e)).slice(0, 80);
 }
 
+/**
+ * Node loads its HTTP client (undici, and the parser it compiles) on the first `fetch`, which made the first
+ * escalation after a start reach the webhook some 100 ms late. One POST to a server of our own on 127.0.0.1, at
+ * start, pays that before anyone waits on it; nothing leaves the machine.
+ */
+async function warmFetch(): Promise<void> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end());
+  });
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel().catch(() => undefined);
+  } catch {
+    /* only a warm-up: the first real send pays it instead */
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 export class Notifier {
   private readonly opts: NotifierOptions;
   private readonly sent = new Set<string>();
@@ -59,6 +84,12 @@ export class Notifier {
   constructor(opts: NotifierOptions) {
     this.opts = opts;
     this.limiter = new RateLimiter(opts.config.rate);
+    if (opts.config.webhook) {
+      // Tracked as a send, so closing waits for it (its own server is closed when it ends).
+      const warm = warmFetch();
+      this.inFlight.add(warm);
+      void warm.finally(() => this.inFlight.delete(warm));
+    }
     const file = notifySentPath(opts.ws);
     const first = !existsSync(file);
     if (!first) this.loadSent(file);
