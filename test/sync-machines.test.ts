@@ -5,7 +5,7 @@
  * clones at once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTemp, git, ok, okJson, run, spawnCli, waitFor, type LongRunning } from './helpers.js';
 import { docsOnDisk, reactionsTo, startDaemonCli } from './daemon-fixture.js';
@@ -214,5 +214,54 @@ describe('sync across machines', () => {
       expect(git(dir, ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('');
       fsckClean(dir);
     }
+  }, 300_000);
+
+  /** A answers a doubt while cut off from the remote; B's daemon answers it too and pushes; then A syncs. */
+  async function answeredTwice(dirtyA: boolean) {
+    const { remote, clones: [a, b, c] } = await machines();
+    // A has the doubt; then A loses the remote (its URL points nowhere) and its daemon answers it there.
+    const q = JSON.parse(await ok(c, asC(['doubt', 'worker-c', 'Which framework for the cut-off clone?', '--json']), { env: SYNC_ENV })).id as string;
+    await syncNow(a);
+    git(a, ['remote', 'set-url', 'origin', `${remote}.away`]);
+    const once = await run(a, ['daemon', '--once', '--catch-up'], { env: SYNC_ENV });
+    expect(once.exitCode, once.stderr).toBe(0);
+    const mine = reactionsTo(a, q);
+    expect(mine.map((x) => x.fm.type)).toEqual(['answer']);
+    // Meanwhile the daemon in B, which reaches the remote, answers the same doubt and pushes.
+    const d = await daemonIn(b);
+    try {
+      await waitFor(() => remoteDocs(remote).some((x) => x.fm.re === q && x.fm.from === 'daemon'), { timeoutMs: 60_000, intervalMs: 300, message: "B's answer on the remote" });
+    } finally {
+      await d.stop();
+    }
+    const theirs = remoteDocs(remote).filter((x) => x.fm.re === q && x.fm.from === 'daemon');
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0].id).not.toBe(mine[0].id);
+    // The person's own uncommitted work in A (inline mode: the docs share their checkout): sync merges around it.
+    if (dirtyA) writeFileSync(path.join(a, 'orchestra.yaml'), `${readFileSync(path.join(a, 'orchestra.yaml'), 'utf8')}# my note\n`);
+
+    // A reaches the remote again: its own answer is taken out before anything is pushed.
+    git(a, ['remote', 'set-url', 'origin', remote]);
+    expect(await syncNow(a)).toMatch(new RegExp(`dropped 1 reaction another daemon had made already \\(${mine[0].id}\\)`));
+    await syncNow(c);
+    for (const dir of [a, c]) expect(reactionsTo(dir, q).map((x) => x.id)).toEqual([theirs[0].id]);
+    expect(remoteDocs(remote).filter((x) => x.fm.re === q && x.fm.from === 'daemon').map((x) => x.id)).toEqual([theirs[0].id]);
+    for (const dir of [a, c, remote]) fsckClean(dir);
+    return { remote, a, mine: mine[0].id };
+  }
+
+  it('a reaction made where the remote could not be reached, to a trigger another daemon answered meanwhile, is dropped before it is pushed', async () => {
+    const { remote, a, mine } = await answeredTwice(false);
+    // Not even the history knows it: A's unpushed commit was rewritten without it (it held nothing else, so it went).
+    for (const dir of [remote, a]) expect(git(dir, ['log', 'main', '--format=%(trailers:key=Orchestra-Doc,valueonly)']).split('\n')).not.toContain(mine);
+    expect(git(a, ['rev-parse', 'HEAD']).trim()).toBe(git(remote, ['rev-parse', 'main']).trim());
+    expect(git(a, ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('');
+  }, 300_000);
+
+  it('the same with uncommitted work in the way: merged, then one commit takes the duplicate out; the work is untouched', async () => {
+    const { a } = await answeredTwice(true);
+    expect(git(a, ['log', '-1', '--format=%s']).trim()).toMatch(/^orchestra: drop worker-c: duplicate reaction to /);
+    expect(git(a, ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('M orchestra.yaml');
+    expect(readFileSync(path.join(a, 'orchestra.yaml'), 'utf8')).toMatch(/# my note\n$/);
   }, 300_000);
 });

@@ -63,6 +63,7 @@ export class SyncRole {
     const parts = [`${r.pulled} commit${r.pulled === 1 ? '' : 's'} pulled`];
     if (r.pushed) parts.push('pushed');
     if (r.resolved?.length) parts.push(`merge rule settled ${r.resolved.join(', ')}`);
+    if (r.dropped?.length) parts.push(`dropped ${r.dropped.length} reaction${r.dropped.length === 1 ? '' : 's'} another daemon had made already (${r.dropped.join(', ')})`);
     if (r.proposals) parts.push(`proposals ${[r.proposals.pulled && 'pulled', r.proposals.pushed && 'pushed'].filter(Boolean).join(' and ')}`);
     this.ctx.emit({ kind: 'sync', pulled: r.pulled, pushed: r.pushed, message: parts.join(', ') });
     if (r.pulled && !this.ctx.stopping) this.hooks.pulled();

@@ -10,6 +10,7 @@ import { safeLine } from '../terminal.js';
 
 function said(r: SyncResult): string {
   const parts = [`pulled ${r.pulled} commit${r.pulled === 1 ? '' : 's'}`, r.pushed ? 'pushed' : 'nothing to push'];
+  if (r.dropped?.length) parts.push(`dropped ${r.dropped.length} reaction${r.dropped.length === 1 ? '' : 's'} another daemon had made already (${r.dropped.join(', ')})`);
   if (r.proposals) parts.push(`proposals ${[r.proposals.pulled && 'pulled', r.proposals.pushed && 'pushed'].filter(Boolean).join(' and ')}`);
   if (r.resolved?.length) parts.push(`merge rule settled ${r.resolved.length} doc${r.resolved.length === 1 ? '' : 's'} (${r.resolved.join(', ')})`);
   return parts.join(', ');
@@ -41,7 +42,7 @@ Example:
         const ab = await aheadBehind(git, target);
         const state = readSyncState(c.ws);
         if (c.json) {
-          c.io.out(JSON.stringify({ remote: target.remote, branch: target.branch, pulled: r.pulled, pushed: r.pushed, resolved: r.resolved ?? [], proposals: r.proposals ?? null, ahead: ab?.ahead ?? null, behind: ab?.behind ?? null, lastSyncAt: state.lastSyncAt ?? null, warning: r.warning ?? null }));
+          c.io.out(JSON.stringify({ remote: target.remote, branch: target.branch, pulled: r.pulled, pushed: r.pushed, resolved: r.resolved ?? [], dropped: r.dropped ?? [], proposals: r.proposals ?? null, ahead: ab?.ahead ?? null, behind: ab?.behind ?? null, lastSyncAt: state.lastSyncAt ?? null, warning: r.warning ?? null }));
         } else c.io.out(`sync ${safeLine(target.remote)}/${safeLine(target.branch)}: ${said(r)}${ab ? ` · ahead ${ab.ahead}, behind ${ab.behind}` : ''}`);
         if (r.warning) throw new OrchestraError(`sync: ${safeLine(r.warning)}`);
         return;

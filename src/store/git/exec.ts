@@ -63,7 +63,7 @@ export function execGit(cwd: string, args: string[], opts: ExecOptions = {}): Pr
  * cleanEnv() still scrubs whatever the parent process inherited; only these explicit values go through.
  */
 export interface ExecOptions {
-  env?: Partial<Record<'GIT_INDEX_FILE' | 'GIT_AUTHOR_NAME' | 'GIT_AUTHOR_EMAIL', string>>;
+  env?: Partial<Record<'GIT_INDEX_FILE' | 'GIT_AUTHOR_NAME' | 'GIT_AUTHOR_EMAIL' | 'GIT_AUTHOR_DATE' | 'GIT_COMMITTER_NAME' | 'GIT_COMMITTER_EMAIL' | 'GIT_COMMITTER_DATE', string>>;
   input?: string;
 }
 

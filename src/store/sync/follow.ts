@@ -55,7 +55,7 @@ export async function pollOnce(ws: Workspace, git: Git, target: SyncTarget, opts
     recordSync(ws, { ok: true, at: now() });
     return undefined;
   }
-  const r: SyncResult = docsDue ? await syncOnce(git, target) : { pulled: 0, pushed: 0 };
+  const r: SyncResult = docsDue ? await syncOnce(git, target, { ws }) : { pulled: 0, pushed: 0 };
   // The docs first: a proposal pulled here is judged against docs that are as current as they can be.
   if (proposalsDue && !r.unreachable) {
     const p = await syncProposals(ws, git, target);
@@ -106,7 +106,7 @@ export function startFollower(ws: Workspace, config: Config, git: Git | undefine
         opts.onWarning?.(`sync: ${target.remote} reached again`);
         failing = undefined;
       }
-      if (r && (r.pulled || r.pushed || r.resolved?.length || r.proposals)) opts.onRound?.(r);
+      if (r && (r.pulled || r.pushed || r.resolved?.length || r.dropped?.length || r.proposals)) opts.onRound?.(r);
       opts.onResult?.(r);
       return r;
     };

@@ -49,7 +49,7 @@ export async function publishWrite(ws: Workspace, git: Git, config: Config, noti
       }
     }
     if (!pushed) {
-      const r = await syncOnce(g, target, { attempts: 4 });
+      const r = await syncOnce(g, target, { attempts: 4, ws });
       warning = r.warning;
       unreachable = !!r.unreachable;
     }

@@ -9,6 +9,7 @@
 import { backoffMs, type Backoff } from '../../core/backoff.js';
 import { isRemoteUrl } from '../../core/refname.js';
 import type { Git } from '../git.js';
+import type { Workspace } from '../workspace.js';
 import { foreignCommits } from '../git/history.js';
 import { sleep } from '../retry.js';
 import { resolveByRule } from './resolve.js';
@@ -29,6 +30,8 @@ export interface SyncResult {
   warning?: string;
   /** The remote could not be reached or refused (as opposed to a local reason to wait). */
   unreachable?: boolean;
+  /** This clone's unpushed daemon docs taken out because another clone's daemon reacted to the same trigger. */
+  dropped?: string[];
   /** Review mode: the proposals branch was brought in from the remote (moved, or merged with it) / pushed to it. */
   proposals?: { pulled: boolean; pushed: boolean };
 }
@@ -111,7 +114,7 @@ export async function pushHead(git: Git, cfg: SyncConfig): Promise<void> {
  * One sync round. Integration and push run inside the write lock, so no orchestra writer commits in the middle of
  * a rebase. `attempts` bounds the fetch → rebase → push loop when someone else pushes in between.
  */
-export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: number } = {}): Promise<SyncResult> {
+export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: number; ws?: Workspace } = {}): Promise<SyncResult> {
   const upstream = upstreamRef(cfg);
   // Messages quote odd values, so a warning stays one line whatever the config holds.
   const say = { remote: shown(cfg.remote), branch: shown(cfg.branch) };
@@ -119,7 +122,8 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
   let pulled = 0;
   let pushed = 0;
   const resolved: string[] = [];
-  const result = (extra: Partial<SyncResult> = {}): SyncResult => ({ pulled, pushed, ...(resolved.length ? { resolved } : {}), ...extra });
+  const droppedIds: string[] = [];
+  const result = (extra: Partial<SyncResult> = {}): SyncResult => ({ pulled, pushed, ...(resolved.length ? { resolved } : {}), ...(droppedIds.length ? { dropped: droppedIds } : {}), ...extra });
   const current = (await git.exec(['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => '')).trim();
   if (current !== cfg.branch) {
     return result({ warning: `HEAD is on "${current || '(none)'}", not on the sync branch "${say.branch}": sync skipped` });
@@ -150,6 +154,8 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
         if (ahead > 0 && !orchestrationOnly && (await foreignCommits(git, `${upstream}..HEAD`)).length) {
           return result({ warning: `${say.branch} has commits of your own not yet on ${say.remote}: sync waits until you push them (orchestra never publishes your work)` });
         }
+        // This clone's unpushed reactions to triggers another clone's daemon reacted to meanwhile (duplicates.ts).
+        const dups = ahead > 0 && behind > 0 && opts.ws ? await (await import('./duplicates.js')).findDuplicateReactions(opts.ws, git, upstream).catch(() => []) : [];
         if (behind > 0) {
           // A clean tree is rebased (a straight history); with uncommitted work, a merge leaves that work alone.
           const dirty = ahead > 0 && (await git.hasTrackedChanges());
@@ -174,6 +180,10 @@ export async function syncOnce(git: Git, cfg: SyncConfig, opts: { attempts?: num
               return result({ warning: `could not ${ahead ? (dirty ? 'merge' : 'rebase onto') : 'fast-forward to'} ${say.remote}/${say.branch} (${firstLine(e)}): uncommitted changes or a conflict block it; skipped this round, your changes are untouched` });
             }
           }
+        }
+        if (dups.length && opts.ws) {
+          const dropped = await (await import('./duplicates.js')).dropDuplicateReactions(opts.ws, git, dups, upstream);
+          if (dropped.length) droppedIds.push(...dropped);
         }
         if ((await counts(git, upstream)).ahead === 0) return 'done';
       }
