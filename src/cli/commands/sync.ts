@@ -38,7 +38,7 @@ Example:
       if (!target) throw new OrchestraError('sync is not set in orchestra.yaml: add `sync:` with `remote:` (and `branch:` in inline mode) to share this workspace through a git remote');
       const git = targetGit(c.ws, target, c.git);
       if (!opts.watch) {
-        const r = (await pollOnce(c.ws, git, target, { force: true }))!;
+        const r = (await pollOnce(c.ws, git, target, { force: true, proposals: true }))!;
         const ab = await aheadBehind(git, target);
         const state = readSyncState(c.ws);
         if (c.json) {

@@ -8,7 +8,7 @@ import type { Config } from '../../core/config.js';
 import type { Git } from '../git.js';
 import type { Workspace } from '../workspace.js';
 import { recordSync } from './state.js';
-import { proposalsOwed, proposalsRefs, syncProposals } from './proposals.js';
+import { proposalsOwed, proposalsRefs, proposalsToPush, syncProposals } from './proposals.js';
 import { aheadBehind, fetchedHead, firstLine, remoteHeads, syncOnce, type SyncResult } from './round.js';
 import { syncTargetOf, targetGit, type SyncTarget } from './target.js';
 
@@ -31,18 +31,23 @@ export interface FollowOptions {
 
 /**
  * One check: a full round when the remote moved or this clone is ahead; otherwise nothing (and no network but one
- * `ls-remote`, which also says whether review mode's proposals branch needs a round of its own).
+ * `ls-remote`, which also says whether review mode's proposals branch needs a round of its own). A forced round
+ * (after a write, every `sync.interval`) skips the `ls-remote` (a whole connection to a real remote) and syncs the
+ * proposals branch only when it moved here, unless `proposals` asks to look at the remote's too (`orchestra sync`).
  */
-export async function pollOnce(ws: Workspace, git: Git, target: SyncTarget, opts: { force?: boolean; now?: () => Date } = {}): Promise<SyncResult | undefined> {
+export async function pollOnce(ws: Workspace, git: Git, target: SyncTarget, opts: { force?: boolean; proposals?: boolean; now?: () => Date } = {}): Promise<SyncResult | undefined> {
   const now = opts.now ?? (() => new Date());
   const proposals = await proposalsRefs(git);
-  let heads: Map<string, string>;
-  try {
-    heads = await remoteHeads(git, target.remote, [target.branch, proposals.branch]);
-  } catch (e) {
-    return { pulled: 0, pushed: 0, warning: `cannot reach ${target.remote}: ${firstLine(e)}`, unreachable: true };
+  let heads = new Map<string, string>();
+  if (!opts.force || opts.proposals) {
+    try {
+      heads = await remoteHeads(git, target.remote, [target.branch, proposals.branch]);
+    } catch (e) {
+      // A forced round goes on: its fetch says why the remote cannot be reached.
+      if (!opts.force) return { pulled: 0, pushed: 0, warning: `cannot reach ${target.remote}: ${firstLine(e)}`, unreachable: true };
+    }
   }
-  const proposalsDue = await proposalsOwed(ws, git, target, proposals, heads.get(proposals.branch) ?? '');
+  const proposalsDue = heads.has(proposals.branch) ? await proposalsOwed(ws, git, target, proposals, heads.get(proposals.branch)!) : await proposalsToPush(ws, git, target);
   let docsDue = true;
   if (!opts.force) {
     const fetched = await fetchedHead(git, target);
