@@ -97,7 +97,6 @@ export class Ledger {
     this.handled.add(id);
   }
 
-  /** Appends the triggers just handled to the cursor (after their commit). */
   /**
    * Review mode across clones: the triggers another clone's daemon proposed for (its proposals branch, pulled by
    * sync) are handled here too. Read when this daemon takes the lease, before it reacts to anything.
@@ -110,6 +109,7 @@ export class Ledger {
     if (fresh.length) this.append(fresh);
   }
 
+  /** Appends the triggers just handled to the cursor (after their commit). */
   append(ids: readonly string[]): void {
     this.ctx.state.cursor(() => appendCursor(this.ctx.ws, ids));
   }
