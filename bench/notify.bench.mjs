@@ -40,13 +40,15 @@ git(dir, ['commit', '-q', '-m', 'bench: notify', '--', 'orchestra.yaml']);
 const floor = [];
 
 const child = spawn(process.execPath, [BIN, 'daemon'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-await new Promise((resolve) => {
+await new Promise((resolve, reject) => {
   let buf = '';
   child.stderr.on('data', (d) => {
     buf += d;
     if (/re-scan \(watcher ready\)/.test(buf)) resolve();
     if (/notify \w+ failed|error:/.test(String(d))) console.error(`daemon: ${String(d).trim()}`);
   });
+  // A build without notify (an older base of `--against`) refuses the config: the section fails, it does not hang.
+  child.on('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)));
 });
 
 const ws = workspaceAt(dir);
