@@ -34,6 +34,8 @@ async function stateOf(c: Ctx): Promise<ActionState> {
  * there are (the chaos and concurrency tests write hundreds while a daemon runs).
  */
 function namedStateOf(c: Ctx, refs: readonly string[]): ActionState {
+  // Nothing named (an order without --after): no folder to list.
+  if (!refs.length) return { config: c.config, docs: [], derived: derive([], c.config), ids: [] };
   const workers = workerNames(c.config);
   const ids: string[] = [];
   const where = new Map<string, string>();
