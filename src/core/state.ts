@@ -183,7 +183,19 @@ export function inboxOf(worker: string, docs: readonly Doc[], derived: Derived, 
   return { worker, ready: pick('pending'), waiting: pick('waiting'), inProgress: pick('in_progress'), blocked: pick('blocked'), answers };
 }
 
+/** The views last computed for a derivation (status, health and liveness all ask for the same ones). */
+const viewsOf = new WeakMap<Derived, { docs: readonly Doc[]; config: Config; views: WorkerView[] }>();
+
+/** Each worker's view; computed once per derivation, docs and config (a copy each time: callers may change theirs). */
 export function workerViews(docs: readonly Doc[], derived: Derived, config: Config): WorkerView[] {
+  const hit = viewsOf.get(derived);
+  if (hit && hit.docs === docs && hit.config === config) return hit.views.map((v) => ({ ...v }));
+  const views = computeWorkerViews(docs, derived, config);
+  viewsOf.set(derived, { docs, config, views });
+  return views.map((v) => ({ ...v }));
+}
+
+function computeWorkerViews(docs: readonly Doc[], derived: Derived, config: Config): WorkerView[] {
   return config.workers.map((w) => {
     const inbox = inboxOf(w.name, docs, derived);
     let last: string | null = null;

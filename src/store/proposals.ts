@@ -7,6 +7,7 @@
  * What is waiting: docs in the proposals tip's tree whose id the docs' branch does not hold yet (in docs/ or
  * archive/). So a merge, an approval or an archive run never leaves a stale proposal, whatever order they ran in.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc } from '../core/doc.js';
 import { normaliseDoc } from '../core/doc.js';
@@ -36,6 +37,21 @@ export const APPROVED_TRAILER = 'Orchestra-Approved-By';
 export const PROPOSAL_TRAILER = 'Orchestra-Proposal';
 
 const CAS_TRIES = 20;
+
+/**
+ * Whether a proposals branch may exist, from the files alone (no git process): its loose ref, or its name in
+ * packed-refs. False means it certainly does not; `status` then reads nothing of review mode.
+ */
+export function proposalsBranchMayExist(ws: Workspace): boolean {
+  const loose = [PROPOSALS_BRANCH, PROPOSALS_BRANCH_BESIDE_ORCHESTRA].some((b) => existsSync(path.join(ws.gitDir, 'refs', 'heads', ...b.split('/'))));
+  if (loose) return true;
+  try {
+    const packed = readFileSync(path.join(ws.gitDir, 'packed-refs'), 'utf8');
+    return packed.includes(` refs/heads/${PROPOSALS_BRANCH}\n`) || packed.includes(` refs/heads/${PROPOSALS_BRANCH_BESIDE_ORCHESTRA}\n`);
+  } catch {
+    return false;
+  }
+}
 
 /** The proposals branch's name in this repository (see PROPOSALS_BRANCH_BESIDE_ORCHESTRA). */
 export async function proposalsBranch(repo: PlumbingRepo): Promise<string> {

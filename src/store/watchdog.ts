@@ -45,6 +45,8 @@ export class Watchdog {
   private conflicts = new Map<string, Conflict>();
   private unsubscribe: () => void = () => {};
   private settleTimer?: NodeJS.Timeout;
+  /** Docs changed since the last derivation. */
+  private dirty = false;
   private conflictTimer?: NodeJS.Timeout;
   private conflictSoon?: NodeJS.Timeout;
   private conflictRun?: Promise<void>;
@@ -90,8 +92,15 @@ export class Watchdog {
     if (e.kind === 'watch_error') this.o.onError?.(`watcher: ${e.message}`);
     else if (e.kind === 'config_invalid') this.o.onError?.(`orchestra.yaml changed but is invalid, keeping the previous config: ${e.message.split('\n')[0]}`);
     else if (e.kind === 'docs' || e.kind === 'config') {
-      if (this.started) this.scheduleSettle();
-      else this.changedBeforeStart = true;
+      if (this.started) {
+        this.dirty = true;
+        this.scheduleSettle();
+      } else this.changedBeforeStart = true;
+    } else if (e.kind === 'settled' && this.dirty && this.settleTimer) {
+      // The watcher's batch is applied whole: derive it now rather than wait out the window.
+      clearTimeout(this.settleTimer);
+      this.settleTimer = undefined;
+      this.apply();
     }
   }
 
@@ -101,7 +110,10 @@ export class Watchdog {
     this.derived = view.derived;
   }
 
-  /** A fixed window from the first change (not reset by later ones): a burst is derived once. */
+  /**
+   * A fixed window from the first change (not reset by later ones): a burst is derived once. Changes that a watcher
+   * batch closes (its `settled` event) are derived at once; the window is for those no batch closes (a refresh).
+   */
   private scheduleSettle(): void {
     if (this.settleTimer || this.stopped) return;
     this.settleTimer = setTimeout(() => {
@@ -112,6 +124,7 @@ export class Watchdog {
 
   /** Re-derives, emits what changed for this worker, and refreshes conflicts soon after. */
   private apply(): void {
+    this.dirty = false;
     if (this.stopped) return;
     this.read();
     const next = snapshotOf(this.o.worker, this.docs, this.derived);

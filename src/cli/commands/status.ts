@@ -143,7 +143,10 @@ Example:
       const branchChanges = collectBranchChanges(c.git, c.config);
       branchChanges.catch(() => undefined);
       // Review mode's waiting proposals: read from the proposals branch (plumbing, no checkout) alongside.
-      const proposals = import('../../store/proposals.js').then((m) => m.readProposals(c.ws, c.git, workerNames(c.config)));
+      // (Nothing of it is read where review mode is off and its branch certainly does not exist.)
+      const proposals = import('../../store/proposals.js').then(async (m): Promise<{ pending: unknown[]; branch: string; tip?: string }> =>
+        c.config.review || m.proposalsBranchMayExist(c.ws) ? m.readProposals(c.ws, c.git, workerNames(c.config)) : { pending: [], branch: m.PROPOSALS_BRANCH },
+      );
       proposals.catch(() => undefined);
       const loaded = await c.load();
       const { view, alerts } = await buildStatus(loaded, now, { branchChanges });
