@@ -53,10 +53,15 @@ export async function syncNow(dir: string): Promise<string> {
   return ok(dir, ['sync'], { env: SYNC_ENV });
 }
 
-/** Docs on the remote's main branch (read from a throwaway clone): path → frontmatter. */
+/**
+ * Docs on the remote (read from a throwaway clone): those of its orchestration branch where it has one (branch
+ * mode, cloned where `.orchestra/` would be mounted), else of its main branch.
+ */
 export function remoteDocs(remote: string): DiskDoc[] {
   const dir = path.join(tempDir('orchestra-peek-'), 'peek');
-  git(path.dirname(dir), ['clone', '-q', remote, dir]);
+  const branchMode = git(remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/orchestra']).trim() !== '';
+  if (branchMode) git(path.dirname(dir), ['clone', '-q', '-b', 'orchestra', remote, path.join(dir, '.orchestra')]);
+  else git(path.dirname(dir), ['clone', '-q', remote, dir]);
   return docsOnDisk(dir);
 }
 

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTemp, git, ok, okJson, run, spawnCli, waitFor, type LongRunning } from './helpers.js';
+import { cleanupTemp, docsRepo, git, ok, okJson, run, spawnCli, waitFor, type LongRunning } from './helpers.js';
 import { docsOnDisk, reactionsTo, startDaemonCli } from './daemon-fixture.js';
 import { LEASE_MS, SYNC_ENV, fsckClean, machines, remoteDocs, syncNow } from './sync-fixture.js';
 
@@ -217,8 +217,8 @@ describe('sync across machines', () => {
   }, 300_000);
 
   /** A answers a doubt while cut off from the remote; B's daemon answers it too and pushes; then A syncs. */
-  async function answeredTwice(dirtyA: boolean) {
-    const { remote, clones: [a, b, c] } = await machines();
+  async function answeredTwice(dirtyA: boolean, mode: 'inline' | 'branch' = 'inline') {
+    const { remote, clones: [a, b, c] } = await machines(3, '', mode);
     // A has the doubt; then A loses the remote (its URL points nowhere) and its daemon answers it there.
     const q = JSON.parse(await ok(c, asC(['doubt', 'worker-c', 'Which framework for the cut-off clone?', '--json']), { env: SYNC_ENV })).id as string;
     await syncNow(a);
@@ -250,13 +250,16 @@ describe('sync across machines', () => {
     return { remote, a, mine: mine[0].id };
   }
 
-  it('a reaction made where the remote could not be reached, to a trigger another daemon answered meanwhile, is dropped before it is pushed', async () => {
-    const { remote, a, mine } = await answeredTwice(false);
-    // Not even the history knows it: A's unpushed commit was rewritten without it (it held nothing else, so it went).
-    for (const dir of [remote, a]) expect(git(dir, ['log', 'main', '--format=%(trailers:key=Orchestra-Doc,valueonly)']).split('\n')).not.toContain(mine);
-    expect(git(a, ['rev-parse', 'HEAD']).trim()).toBe(git(remote, ['rev-parse', 'main']).trim());
-    expect(git(a, ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('');
-  }, 300_000);
+  for (const mode of ['inline', 'branch'] as const) {
+    it(`a reaction made where the remote could not be reached, to a trigger another daemon answered meanwhile, is dropped before it is pushed (${mode} mode)`, async () => {
+      const { remote, a, mine } = await answeredTwice(false, mode);
+      // Not even the history knows it: A's unpushed commit was rewritten without it (it held nothing else, so it went).
+      const branch = mode === 'inline' ? 'main' : 'orchestra';
+      for (const dir of [remote, a]) expect(git(dir, ['log', branch, '--format=%(trailers:key=Orchestra-Doc,valueonly)']).split('\n')).not.toContain(mine);
+      expect(git(a, ['rev-parse', branch]).trim()).toBe(git(remote, ['rev-parse', branch]).trim());
+      expect(git(docsRepo(a), ['status', '--porcelain', '--untracked-files=no']).trim()).toBe('');
+    }, 300_000);
+  }
 
   it('the same with uncommitted work in the way: merged, then one commit takes the duplicate out; the work is untouched', async () => {
     const { a } = await answeredTwice(true);

@@ -9,6 +9,7 @@
  * its own, before anything is pushed. The remote, and every other clone, never see it. Only what is new on either
  * side is read (the docs added since the two histories parted), never the whole tree.
  */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { docsTreePrefix } from '../docs-branch.js';
 import { parseDocFile } from '../frontmatter.js';
@@ -17,7 +18,6 @@ import { subjectOf } from '../git/commit.js';
 import { execGit } from '../git/exec.js';
 import { readFiles, treeOf, treeWith } from '../git/plumbing.js';
 import type { Workspace } from '../workspace.js';
-import { commitFilesLocked } from '../write.js';
 
 export interface DuplicateReaction {
   /** Path in the docs' branch tree (relative to the worktree the sync runs in). */
@@ -81,18 +81,23 @@ export async function dropDuplicateReactions(ws: Workspace, git: Git, dups: read
   if (!gone.length) return [];
   if (await rewriteWithout(git, gone, upstream)) return gone.map((d) => d.id);
   const first = gone[0];
-  await commitFilesLocked(
-    ws,
-    git,
-    gone.map((d) => ({ path: path.relative(ws.root, path.join(git.cwd, d.treePath)).split(path.sep).join('/'), text: undefined })),
-    {
+  // Removed, then exactly those paths committed as deletions; on failure each file is put back as it was.
+  const files = gone.map((d) => ({ rel: path.relative(ws.root, path.join(git.cwd, d.treePath)).split(path.sep).join('/'), abs: path.join(git.cwd, d.treePath) }));
+  const kept = files.map((f) => ({ ...f, bytes: existsSync(f.abs) ? readFileSync(f.abs) : undefined }));
+  for (const f of files) rmSync(f.abs, { force: true });
+  try {
+    await git.commitPaths({
+      paths: files.map((f) => f.rel),
       subject: subjectOf('drop', first.worker, `duplicate reaction to ${first.re}${gone.length > 1 ? ` (+${gone.length - 1} more)` : ''}`),
       doc: first.id,
       moreDocs: gone.slice(1).map((d) => d.id),
       actor: 'daemon',
       authorName: 'daemon',
-    },
-  );
+    });
+  } catch (e) {
+    for (const f of kept) if (f.bytes) writeFileSync(f.abs, f.bytes);
+    throw e;
+  }
   return gone.map((d) => d.id);
 }
 
