@@ -22,6 +22,16 @@ const asC = (args: string[]) => ['--as', 'worker-c', ...args];
 const proposals = async (dir: string) => (await okJson<{ id: string; re?: string }[]>(dir, ['list', '--proposals'], env)).map((p) => p.re);
 const remoteTip = (remote: string) => git(remote, ['rev-parse', '--verify', '-q', `refs/heads/${PROPOSALS}`]).trim();
 
+/** The reacting daemon of `dir` in review mode, once it holds the lease. */
+async function reviewingDaemon(dir: string): Promise<LongRunning> {
+  const d = await startDaemonCli(dir, ['--review'], SYNC_ENV);
+  await d.waitForOutput(/holding the lease: reacting/, 60_000);
+  return d;
+}
+
+/** Waits until the proposal for `re` is on the remote. */
+const proposedThere = (remote: string, re: string, what: string) => waitFor(() => proposedOnRemote(remote, re), { timeoutMs: 60_000, intervalMs: 300, message: what });
+
 async function doubt(dir: string, title: string): Promise<string> {
   return JSON.parse(await ok(dir, asC(['doubt', 'worker-c', title, '--json']), env)).id as string;
 }
@@ -38,9 +48,8 @@ function proposedOnRemote(remote: string, re: string): boolean {
 describe('review mode across machines', () => {
   it('a proposal made in A is approved in B, rejected in B, and A follows; nothing is pushed twice', async () => {
     const { remote, clones: [a, b] } = await machines(2, '', 'branch');
-    const d = await startDaemonCli(a, ['--review'], SYNC_ENV);
+    const d = await reviewingDaemon(a);
     try {
-      await d.waitForOutput(/holding the lease: reacting/, 60_000);
       const q1 = await doubt(b, 'Which framework for the parser?');
       const q2 = await doubt(b, 'Which framework for the lexer?');
       // The daemon in A proposes; its proposals reach the remote without anyone running sync.
@@ -73,11 +82,10 @@ describe('review mode across machines', () => {
 
   it('an approval made while the remote is away and a proposal made meanwhile are joined when it returns', async () => {
     const { remote, clones: [a, b] } = await machines(2, '', 'branch');
-    const d = await startDaemonCli(a, ['--review'], SYNC_ENV);
+    const d = await reviewingDaemon(a);
     try {
-      await d.waitForOutput(/holding the lease: reacting/, 60_000);
       const q1 = await doubt(b, 'Which framework for q1?');
-      await waitFor(() => proposedOnRemote(remote, q1), { timeoutMs: 60_000, intervalMs: 300, message: 'q1 proposed on the remote' });
+      await proposedThere(remote, q1, 'q1 proposed on the remote');
       await syncNow(b);
       const p1 = (await okJson<{ id: string }[]>(b, ['list', '--proposals'], env))[0].id;
 
@@ -87,7 +95,7 @@ describe('review mode across machines', () => {
       expect(approved).toContain(p1);
       // Meanwhile A's daemon proposes for q2 (written in A), and pushes it.
       const q2 = await doubt(a, 'Which framework for q2?');
-      await waitFor(() => proposedOnRemote(remote, q2), { timeoutMs: 60_000, intervalMs: 300, message: 'q2 proposed on the remote' });
+      await proposedThere(remote, q2, 'q2 proposed on the remote');
 
       // The remote is back for B: one round joins both, with a merge commit, and pushes.
       git(b, ['remote', 'set-url', 'origin', remote]);
@@ -105,20 +113,19 @@ describe('review mode across machines', () => {
 
   it('a daemon that takes the lease over never proposes again for what the first proposed', async () => {
     const { remote, clones: [a, b] } = await machines(2, '', 'branch');
-    const first = await startDaemonCli(a, ['--review'], SYNC_ENV);
+    const first = await reviewingDaemon(a);
     let second: LongRunning | undefined;
     try {
-      await first.waitForOutput(/holding the lease: reacting/, 60_000);
       second = await startDaemonCli(b, ['--review'], SYNC_ENV);
       await second.waitForOutput(/following: .* holds the lease/, 60_000);
       const q1 = await doubt(b, 'Which framework for q1?');
-      await waitFor(() => proposedOnRemote(remote, q1), { timeoutMs: 60_000, intervalMs: 300, message: 'q1 proposed on the remote' });
+      await proposedThere(remote, q1, 'q1 proposed on the remote');
       first.child.kill('SIGKILL');
       await first.exited;
       await second.waitForOutput(/took the lease over/, 60_000);
       // A new doubt after the takeover: once its proposal is there, the new holder has caught up on everything.
       const q2 = await doubt(b, 'Which framework for q2?');
-      await waitFor(() => proposedOnRemote(remote, q2), { timeoutMs: 60_000, intervalMs: 300, message: 'q2 proposed by the new holder' });
+      await proposedThere(remote, q2, 'q2 proposed by the new holder');
       await syncNow(b);
       expect((await proposals(b)).sort()).toEqual([q1, q2].sort());
       // One proposal commit per doubt in the branch's whole history.
@@ -133,11 +140,10 @@ describe('review mode across machines', () => {
 
   it('a proposals branch merged by pull request and deleted on the remote is not pushed back', async () => {
     const { remote, clones: [a, b] } = await machines(2, '', 'branch');
-    const d = await startDaemonCli(a, ['--review'], SYNC_ENV);
+    const d = await reviewingDaemon(a);
     try {
-      await d.waitForOutput(/holding the lease: reacting/, 60_000);
       const q1 = await doubt(a, 'Which framework for q1?');
-      await waitFor(() => proposedOnRemote(remote, q1), { timeoutMs: 60_000, intervalMs: 300, message: 'q1 proposed on the remote' });
+      await proposedThere(remote, q1, 'q1 proposed on the remote');
       // The host merges the pull request into the orchestration branch and deletes its branch (done here by hand
       // in the bare repository, as a host does).
       const tree = git(remote, ['merge-tree', '--write-tree', 'refs/heads/orchestra', `refs/heads/${PROPOSALS}`]).trim().split('\n')[0];

@@ -301,8 +301,7 @@ class Daemon implements DaemonContext {
       }
       const written = applied.written[i];
       if (!applied.proposed) for (const w of written) this.live.refresh(path.join(this.ws.root, w.path));
-      // Review mode: a proposed escalation is not on disk for the notifier to see; the lead is told of it now.
-      else if (this.notifier) for (const [j, w] of written.entries()) this.notifier.proposed({ ...w.doc, body: p.reaction.docs[j]?.body ?? '', archived: false, createdInferred: false }, (id) => this.live.byId(id), applied.proposed);
+      else this.notifier?.proposed(written, p.reaction.docs, (id) => this.live.byId(id), applied.proposed);
       this.ledger.markHandled(p.trigger.id);
       this.queue.delete(p.trigger.id);
       ids.push(p.trigger.id);

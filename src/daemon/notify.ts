@@ -17,6 +17,7 @@ import { eventEnv, eventFromAlert, eventFromDoc, RateLimiter, wanted, type Alert
 import type { NotifyConfig } from '../core/workers.js';
 import { alertsPath } from '../store/alerts.js';
 import type { Workspace } from '../store/workspace.js';
+import type { Written } from '../store/write.js';
 
 /** Sends in flight at once; more are dropped (and logged once) rather than piling up processes or sockets. */
 const MAX_IN_FLIGHT = 16;
@@ -129,15 +130,19 @@ export class Notifier {
   }
 
   /**
-   * Review mode: an escalation the daemon proposed waits on `branch` until the lead approves it, so the lead is told
-   * now, as for one on disk (the same event id: approving it later tells nothing twice).
+   * Review mode: a proposed escalation is not on disk for `doc` to see, and waits on `branch` until the lead approves
+   * it, so the lead is told now, as for one on disk (the same event id: approving it later tells nothing twice).
+   * `written` are the docs one trigger's reaction proposed, `inputs` what they were written from (their bodies).
    */
-  proposed(d: Doc, byId: (id: string) => Doc | undefined, branch: string): void {
-    const e = eventFromDoc(d, byId);
-    if (!e) return;
-    const title = `Proposed for review: ${e.title}`.slice(0, 200);
-    const message = `${e.message}\n\nWaiting on ${branch}: orchestra approve ${d.id} (or reject it with --why).`.slice(0, 500);
-    this.dispatch({ ...e, title, message }, `escalation:${d.id}`);
+  proposed(written: readonly Written[], inputs: readonly { body?: string }[], byId: (id: string) => Doc | undefined, branch: string): void {
+    written.forEach((w, i) => {
+      const d: Doc = { ...w.doc, body: inputs[i]?.body ?? '', archived: false, createdInferred: false };
+      const e = eventFromDoc(d, byId);
+      if (!e) return;
+      const title = `Proposed for review: ${e.title}`.slice(0, 200);
+      const message = `${e.message}\n\nWaiting on ${branch}: orchestra approve ${d.id} (or reject it with --why).`.slice(0, 500);
+      this.dispatch({ ...e, title, message }, `escalation:${d.id}`);
+    });
   }
 
   checkAlerts(): void {
